@@ -1,0 +1,99 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/google/uuid"
+
+	"github.com/latchhq/latch/apperr"
+	"github.com/latchhq/latch/audit"
+	"github.com/latchhq/latch/database"
+	"github.com/latchhq/latch/ent"
+	"github.com/latchhq/latch/ent/predicate"
+	"github.com/latchhq/latch/ent/user"
+	"github.com/latchhq/latch/session"
+)
+
+func userEmail(addr string) predicate.User { return user.Email(addr) }
+
+// Login checks an email and password and signs the user in. Unknown email
+// and wrong password return the same INVALID_CREDENTIALS after the same
+// work (a hash against a dummy); RATE_LIMITED when hashing is saturated.
+// It writes LOGGED_IN, or LOGIN_FAILED on an existing account.
+func (s *Service) Login(ctx context.Context, email, pw string) (*Auth, error) {
+	u, err := s.checkPassword(ctx, email, pw)
+	if err != nil {
+		return nil, err
+	}
+	var out Auth
+	err = database.InTx(ctx, s.db, func(tx *ent.Tx) error {
+		sess, tok, err := s.sessions.Create(ctx, tx, u.ID, session.MethodPassword)
+		if err != nil {
+			return err
+		}
+		out = Auth{User: u, Session: sess, Token: tok}
+		return s.audit.Record(ctx, tx.Client(), u.ID, &sess.ID, audit.LoggedIn)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// checkPassword returns the user whose email and password match, or the
+// uniform INVALID_CREDENTIALS. A matching hash with old parameters is
+// replaced by one with the current parameters.
+func (s *Service) checkPassword(ctx context.Context, email, pw string) (*ent.User, error) {
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		addr = "" // still do the dummy hash: a malformed email must not be faster
+	}
+	var u *ent.User
+	if addr != "" {
+		u, err = s.db.User.Query().Where(user.Email(addr)).Only(ctx)
+		if err != nil && !ent.IsNotFound(err) {
+			return nil, fmt.Errorf("login: %w", err)
+		}
+	}
+	if u == nil {
+		if err := s.hasher.VerifyDummy(ctx, pw); err != nil {
+			return nil, err
+		}
+		s.audit.Info(ctx, audit.LoginFailed, uuid.Nil, nil, slog.String("reason", "unknown email"))
+		return nil, invalidCredentials()
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := s.audit.Record(ctx, s.db, u.ID, nil, audit.LoginFailed, slog.String("reason", "wrong password")); err != nil {
+			return nil, err
+		}
+		return nil, invalidCredentials()
+	}
+	if rehash {
+		s.rehash(ctx, u, pw)
+	}
+	return u, nil
+}
+
+// rehash upgrades a stored hash to the current parameters; a failure only
+// costs the upgrade, never the login.
+func (s *Service) rehash(ctx context.Context, u *ent.User, pw string) {
+	h, err := s.hasher.Hash(ctx, pw)
+	if err == nil {
+		err = s.db.User.UpdateOneID(u.ID).Where(user.PasswordHash(u.PasswordHash)).SetPasswordHash(h).Exec(ctx)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "password rehash failed", slog.String("user_id", u.ID.String()), slog.Any("error", err))
+	}
+}
+
+// invalidCredentials is the one answer for an unknown email and a wrong
+// password alike.
+func invalidCredentials() error {
+	return apperr.New(apperr.InvalidCredentials, "The email or password is incorrect.")
+}

@@ -1,0 +1,48 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/latchhq/latch/apperr"
+	"github.com/latchhq/latch/audit"
+	"github.com/latchhq/latch/database"
+	"github.com/latchhq/latch/ent"
+	"github.com/latchhq/latch/session"
+)
+
+// Reauthenticate checks the caller's password again and opens the
+// recent-authentication window on the current session. It returns
+// UNAUTHENTICATED, INVALID_CREDENTIALS or RATE_LIMITED. It writes
+// REAUTHENTICATED.
+func (s *Service) Reauthenticate(ctx context.Context, pw string) (*ent.Session, error) {
+	cur := session.Current(ctx)
+	if cur == nil {
+		return nil, apperr.SignedOut()
+	}
+	u, err := s.db.User.Get(ctx, cur.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("reauthenticate: %w", err)
+	}
+	ok, _, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		s.audit.Info(ctx, audit.LoginFailed, u.ID, &cur.ID, slog.String("reason", "wrong password on reauthenticate"))
+		return nil, &apperr.Error{Code: apperr.InvalidCredentials, Field: "password", Message: "The password is incorrect."}
+	}
+	var out *ent.Session
+	err = database.InTx(ctx, s.db, func(tx *ent.Tx) error {
+		var err error
+		if out, err = s.sessions.Refresh(ctx, tx, cur); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), u.ID, &cur.ID, audit.Reauthenticated)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,101 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/latchhq/latch/apperr"
+)
+
+// ErrorPresenter turns every error into the client's view of it: an
+// *apperr.Error keeps its code and user-safe message; gqlgen's own parse,
+// validation and argument errors become BAD_USER_INPUT; anything else is
+// logged once and reaches the client as "internal error".
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var ge *gqlerror.Error
+		errors.As(err, &ge)
+		out := &gqlerror.Error{}
+		if ge != nil {
+			out.Path, out.Locations = ge.Path, ge.Locations
+		}
+		var ae *apperr.Error
+		switch {
+		case errors.As(err, &ae):
+			if ae.Code == apperr.Internal {
+				logInternal(ctx, log, err)
+			}
+			fill(out, ae)
+		case ge != nil && ge.Err == nil:
+			// Made by gqlgen from the query text: safe to show as is.
+			out.Message = ge.Message
+			out.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
+		case ge != nil && isInputPath(ge.Path):
+			// An argument of the wrong type; gqlgen's text names Go types.
+			fill(out, apperr.Input(lastField(ge.Path), "This value has the wrong type."))
+		default:
+			logInternal(ctx, log, err)
+			fill(out, apperr.Internalf("unexpected"))
+		}
+		return out
+	}
+}
+
+func fill(out *gqlerror.Error, ae *apperr.Error) {
+	out.Message = ae.Message
+	ext := map[string]any{"code": string(ae.Code)}
+	if ae.Field != "" {
+		ext["field"] = ae.Field
+	}
+	if ae.Code == apperr.RateLimited {
+		ext["retryAfterSeconds"] = int(math.Ceil(ae.RetryAfter.Seconds()))
+	}
+	out.Extensions = ext
+}
+
+// isInputPath reports whether an error path points into an argument; gqlgen
+// puts argument errors on paths that end in the argument's name, while
+// resolver errors never reach here without being an *apperr.Error (see
+// FieldErrors).
+func isInputPath(p ast.Path) bool { return len(p) > 0 }
+
+func lastField(p ast.Path) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if n, ok := p[i].(ast.PathName); ok {
+			return string(n)
+		}
+	}
+	return ""
+}
+
+func logInternal(ctx context.Context, log *slog.Logger, err error) {
+	log.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
+}
+
+// FieldErrors is field middleware that marks every resolver error that is
+// not an *apperr.Error as internal, so the presenter never mistakes it for
+// bad input and never shows its text.
+func FieldErrors(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if err != nil && apperr.CodeOf(err) == "" {
+		err = &apperr.Error{Code: apperr.Internal, Message: "internal error", Err: err}
+	}
+	return res, err
+}
+
+// Recover turns a panic in a resolver into an internal error, logged with
+// its stack.
+func Recover(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, v any) error {
+		log.ErrorContext(ctx, "panic in resolver", slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
+		return &apperr.Error{Code: apperr.Internal, Message: "internal error", Err: fmt.Errorf("panic: %v", v)}
+	}
+}

@@ -1,0 +1,60 @@
+package session
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/latchhq/latch/ent"
+	"github.com/latchhq/latch/ent/session"
+	"github.com/latchhq/latch/token"
+)
+
+// Resolve returns the live session for a bearer token, or nil when the
+// token is malformed, unknown, revoked or expired: all of them simply mean
+// "signed out". It refreshes last_seen_at at most once per TouchInterval.
+// A session found past its deadline is marked expired on the spot.
+func (m *Manager) Resolve(ctx context.Context, plain string) (*ent.Session, error) {
+	if !token.Valid(plain, token.SessionPrefix) {
+		return nil, nil
+	}
+	s, err := m.db.Session.Query().Where(session.TokenHash(token.Hash(plain))).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve session: %w", err)
+	}
+	now := m.clock.Now()
+	if s.RevokedAt != nil {
+		return nil, nil
+	}
+	if !m.live(s, now) {
+		if _, err := m.expire(ctx, s.ID); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	if now.Sub(s.LastSeenAt) >= TouchInterval {
+		// Conditional, so instances racing on the same session write once.
+		n, err := m.db.Session.Update().
+			Where(session.ID(s.ID), session.LastSeenAtLT(now.Add(-TouchInterval)), session.RevokedAtIsNil()).
+			SetLastSeenAt(now).
+			Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("touch session: %w", err)
+		}
+		if n == 1 {
+			s.LastSeenAt = now
+		}
+	}
+	return s, nil
+}
+
+// Get reloads the caller's own session by id (after a change to it).
+func (m *Manager) Get(ctx context.Context, s *ent.Session) (*ent.Session, error) {
+	fresh, err := m.db.Session.Get(ctx, s.ID)
+	if err != nil {
+		return nil, fmt.Errorf("reload session: %w", err)
+	}
+	return fresh, nil
+}
