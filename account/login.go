@@ -21,11 +21,23 @@ func userEmail(addr string) predicate.User { return user.Email(addr) }
 // Login checks an email and password and signs the user in. Unknown email
 // and wrong password return the same INVALID_CREDENTIALS after the same
 // work (a hash against a dummy); RATE_LIMITED when hashing is saturated.
-// It writes LOGGED_IN, or LOGIN_FAILED on an existing account.
-func (s *Service) Login(ctx context.Context, email, pw string) (*Auth, error) {
+// It writes LOGGED_IN, or LOGIN_FAILED on an existing account. A user with
+// two-factor authentication gets a Challenge and no session.
+func (s *Service) Login(ctx context.Context, email, pw string) (*LoginResult, error) {
 	u, err := s.checkPassword(ctx, email, pw)
 	if err != nil {
 		return nil, err
+	}
+	on, err := s.second.Enabled(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if on {
+		tok, exp, err := s.second.NewChallenge(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &LoginResult{Challenge: &Challenge{Token: tok, ExpiresAt: exp}}, nil
 	}
 	var out Auth
 	err = database.InTx(ctx, s.db, func(tx *ent.Tx) error {
@@ -39,7 +51,7 @@ func (s *Service) Login(ctx context.Context, email, pw string) (*Auth, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return &LoginResult{Auth: &out}, nil
 }
 
 // checkPassword returns the user whose email and password match, or the

@@ -12,8 +12,11 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/latchhq/latch/ent/challenge"
+	"github.com/latchhq/latch/ent/recoverycode"
 	"github.com/latchhq/latch/ent/securityevent"
 	"github.com/latchhq/latch/ent/session"
+	"github.com/latchhq/latch/ent/totpcredential"
 	"github.com/latchhq/latch/ent/user"
 )
 
@@ -75,9 +78,12 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			securityevent.Table: securityevent.ValidColumn,
-			session.Table:       session.ValidColumn,
-			user.Table:          user.ValidColumn,
+			challenge.Table:      challenge.ValidColumn,
+			recoverycode.Table:   recoverycode.ValidColumn,
+			securityevent.Table:  securityevent.ValidColumn,
+			session.Table:        session.ValidColumn,
+			totpcredential.Table: totpcredential.ValidColumn,
+			user.Table:           user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

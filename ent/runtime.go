@@ -4,9 +4,12 @@ package ent
 
 import (
 	"github.com/google/uuid"
+	"github.com/latchhq/latch/ent/challenge"
+	"github.com/latchhq/latch/ent/recoverycode"
 	"github.com/latchhq/latch/ent/schema"
 	"github.com/latchhq/latch/ent/securityevent"
 	"github.com/latchhq/latch/ent/session"
+	"github.com/latchhq/latch/ent/totpcredential"
 	"github.com/latchhq/latch/ent/user"
 )
 
@@ -14,6 +17,22 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	challengeFields := schema.Challenge{}.Fields()
+	_ = challengeFields
+	// challengeDescFailedAttempts is the schema descriptor for failed_attempts field.
+	challengeDescFailedAttempts := challengeFields[5].Descriptor()
+	// challenge.DefaultFailedAttempts holds the default value on creation for the failed_attempts field.
+	challenge.DefaultFailedAttempts = challengeDescFailedAttempts.Default.(int)
+	// challengeDescID is the schema descriptor for id field.
+	challengeDescID := challengeFields[0].Descriptor()
+	// challenge.DefaultID holds the default value on creation for the id field.
+	challenge.DefaultID = challengeDescID.Default.(func() uuid.UUID)
+	recoverycodeFields := schema.RecoveryCode{}.Fields()
+	_ = recoverycodeFields
+	// recoverycodeDescID is the schema descriptor for id field.
+	recoverycodeDescID := recoverycodeFields[0].Descriptor()
+	// recoverycode.DefaultID holds the default value on creation for the id field.
+	recoverycode.DefaultID = recoverycodeDescID.Default.(func() uuid.UUID)
 	securityeventFields := schema.SecurityEvent{}.Fields()
 	_ = securityeventFields
 	// securityeventDescID is the schema descriptor for id field.
@@ -26,6 +45,20 @@ func init() {
 	sessionDescID := sessionFields[0].Descriptor()
 	// session.DefaultID holds the default value on creation for the id field.
 	session.DefaultID = sessionDescID.Default.(func() uuid.UUID)
+	totpcredentialFields := schema.TOTPCredential{}.Fields()
+	_ = totpcredentialFields
+	// totpcredentialDescFailedAttempts is the schema descriptor for failed_attempts field.
+	totpcredentialDescFailedAttempts := totpcredentialFields[5].Descriptor()
+	// totpcredential.DefaultFailedAttempts holds the default value on creation for the failed_attempts field.
+	totpcredential.DefaultFailedAttempts = totpcredentialDescFailedAttempts.Default.(int)
+	// totpcredentialDescLastUsedStep is the schema descriptor for last_used_step field.
+	totpcredentialDescLastUsedStep := totpcredentialFields[7].Descriptor()
+	// totpcredential.DefaultLastUsedStep holds the default value on creation for the last_used_step field.
+	totpcredential.DefaultLastUsedStep = totpcredentialDescLastUsedStep.Default.(int64)
+	// totpcredentialDescID is the schema descriptor for id field.
+	totpcredentialDescID := totpcredentialFields[0].Descriptor()
+	// totpcredential.DefaultID holds the default value on creation for the id field.
+	totpcredential.DefaultID = totpcredentialDescID.Default.(func() uuid.UUID)
 	userFields := schema.User{}.Fields()
 	_ = userFields
 	// userDescEmail is the schema descriptor for email field.
@@ -46,6 +79,10 @@ func init() {
 			return nil
 		}
 	}()
+	// userDescSecondFactorFailures is the schema descriptor for second_factor_failures field.
+	userDescSecondFactorFailures := userFields[4].Descriptor()
+	// user.DefaultSecondFactorFailures holds the default value on creation for the second_factor_failures field.
+	user.DefaultSecondFactorFailures = userDescSecondFactorFailures.Default.(int)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userFields[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/latchhq/latch/ent/totpcredential"
 	"github.com/latchhq/latch/ent/user"
 )
 
@@ -24,6 +25,10 @@ type User struct {
 	PasswordHash string `json:"-"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
+	// SecondFactorFailures holds the value of the "second_factor_failures" field.
+	SecondFactorFailures int `json:"second_factor_failures,omitempty"`
+	// SecondFactorLockedUntil holds the value of the "second_factor_locked_until" field.
+	SecondFactorLockedUntil *time.Time `json:"second_factor_locked_until,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -36,9 +41,15 @@ type UserEdges struct {
 	Sessions []*Session `json:"sessions,omitempty"`
 	// SecurityEvents holds the value of the security_events edge.
 	SecurityEvents []*SecurityEvent `json:"security_events,omitempty"`
+	// Totp holds the value of the totp edge.
+	Totp *TOTPCredential `json:"totp,omitempty"`
+	// RecoveryCodes holds the value of the recovery_codes edge.
+	RecoveryCodes []*RecoveryCode `json:"recovery_codes,omitempty"`
+	// Challenges holds the value of the challenges edge.
+	Challenges []*Challenge `json:"challenges,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [5]bool
 }
 
 // SessionsOrErr returns the Sessions value or an error if the edge
@@ -59,14 +70,45 @@ func (e UserEdges) SecurityEventsOrErr() ([]*SecurityEvent, error) {
 	return nil, &NotLoadedError{edge: "security_events"}
 }
 
+// TotpOrErr returns the Totp value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e UserEdges) TotpOrErr() (*TOTPCredential, error) {
+	if e.Totp != nil {
+		return e.Totp, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: totpcredential.Label}
+	}
+	return nil, &NotLoadedError{edge: "totp"}
+}
+
+// RecoveryCodesOrErr returns the RecoveryCodes value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) RecoveryCodesOrErr() ([]*RecoveryCode, error) {
+	if e.loadedTypes[3] {
+		return e.RecoveryCodes, nil
+	}
+	return nil, &NotLoadedError{edge: "recovery_codes"}
+}
+
+// ChallengesOrErr returns the Challenges value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ChallengesOrErr() ([]*Challenge, error) {
+	if e.loadedTypes[4] {
+		return e.Challenges, nil
+	}
+	return nil, &NotLoadedError{edge: "challenges"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case user.FieldSecondFactorFailures:
+			values[i] = new(sql.NullInt64)
 		case user.FieldEmail, user.FieldPasswordHash:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt:
+		case user.FieldCreatedAt, user.FieldSecondFactorLockedUntil:
 			values[i] = new(sql.NullTime)
 		case user.FieldID:
 			values[i] = new(uuid.UUID)
@@ -109,6 +151,19 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
 			}
+		case user.FieldSecondFactorFailures:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field second_factor_failures", values[i])
+			} else if value.Valid {
+				_m.SecondFactorFailures = int(value.Int64)
+			}
+		case user.FieldSecondFactorLockedUntil:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field second_factor_locked_until", values[i])
+			} else if value.Valid {
+				_m.SecondFactorLockedUntil = new(time.Time)
+				*_m.SecondFactorLockedUntil = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -130,6 +185,21 @@ func (_m *User) QuerySessions() *SessionQuery {
 // QuerySecurityEvents queries the "security_events" edge of the User entity.
 func (_m *User) QuerySecurityEvents() *SecurityEventQuery {
 	return NewUserClient(_m.config).QuerySecurityEvents(_m)
+}
+
+// QueryTotp queries the "totp" edge of the User entity.
+func (_m *User) QueryTotp() *TOTPCredentialQuery {
+	return NewUserClient(_m.config).QueryTotp(_m)
+}
+
+// QueryRecoveryCodes queries the "recovery_codes" edge of the User entity.
+func (_m *User) QueryRecoveryCodes() *RecoveryCodeQuery {
+	return NewUserClient(_m.config).QueryRecoveryCodes(_m)
+}
+
+// QueryChallenges queries the "challenges" edge of the User entity.
+func (_m *User) QueryChallenges() *ChallengeQuery {
+	return NewUserClient(_m.config).QueryChallenges(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -162,6 +232,14 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("second_factor_failures=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SecondFactorFailures))
+	builder.WriteString(", ")
+	if v := _m.SecondFactorLockedUntil; v != nil {
+		builder.WriteString("second_factor_locked_until=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

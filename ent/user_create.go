@@ -13,8 +13,11 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/latchhq/latch/ent/challenge"
+	"github.com/latchhq/latch/ent/recoverycode"
 	"github.com/latchhq/latch/ent/securityevent"
 	"github.com/latchhq/latch/ent/session"
+	"github.com/latchhq/latch/ent/totpcredential"
 	"github.com/latchhq/latch/ent/user"
 )
 
@@ -41,6 +44,34 @@ func (_c *UserCreate) SetPasswordHash(v string) *UserCreate {
 // SetCreatedAt sets the "created_at" field.
 func (_c *UserCreate) SetCreatedAt(v time.Time) *UserCreate {
 	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetSecondFactorFailures sets the "second_factor_failures" field.
+func (_c *UserCreate) SetSecondFactorFailures(v int) *UserCreate {
+	_c.mutation.SetSecondFactorFailures(v)
+	return _c
+}
+
+// SetNillableSecondFactorFailures sets the "second_factor_failures" field if the given value is not nil.
+func (_c *UserCreate) SetNillableSecondFactorFailures(v *int) *UserCreate {
+	if v != nil {
+		_c.SetSecondFactorFailures(*v)
+	}
+	return _c
+}
+
+// SetSecondFactorLockedUntil sets the "second_factor_locked_until" field.
+func (_c *UserCreate) SetSecondFactorLockedUntil(v time.Time) *UserCreate {
+	_c.mutation.SetSecondFactorLockedUntil(v)
+	return _c
+}
+
+// SetNillableSecondFactorLockedUntil sets the "second_factor_locked_until" field if the given value is not nil.
+func (_c *UserCreate) SetNillableSecondFactorLockedUntil(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetSecondFactorLockedUntil(*v)
+	}
 	return _c
 }
 
@@ -88,6 +119,55 @@ func (_c *UserCreate) AddSecurityEvents(v ...*SecurityEvent) *UserCreate {
 	return _c.AddSecurityEventIDs(ids...)
 }
 
+// SetTotpID sets the "totp" edge to the TOTPCredential entity by ID.
+func (_c *UserCreate) SetTotpID(id uuid.UUID) *UserCreate {
+	_c.mutation.SetTotpID(id)
+	return _c
+}
+
+// SetNillableTotpID sets the "totp" edge to the TOTPCredential entity by ID if the given value is not nil.
+func (_c *UserCreate) SetNillableTotpID(id *uuid.UUID) *UserCreate {
+	if id != nil {
+		_c = _c.SetTotpID(*id)
+	}
+	return _c
+}
+
+// SetTotp sets the "totp" edge to the TOTPCredential entity.
+func (_c *UserCreate) SetTotp(v *TOTPCredential) *UserCreate {
+	return _c.SetTotpID(v.ID)
+}
+
+// AddRecoveryCodeIDs adds the "recovery_codes" edge to the RecoveryCode entity by IDs.
+func (_c *UserCreate) AddRecoveryCodeIDs(ids ...uuid.UUID) *UserCreate {
+	_c.mutation.AddRecoveryCodeIDs(ids...)
+	return _c
+}
+
+// AddRecoveryCodes adds the "recovery_codes" edges to the RecoveryCode entity.
+func (_c *UserCreate) AddRecoveryCodes(v ...*RecoveryCode) *UserCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRecoveryCodeIDs(ids...)
+}
+
+// AddChallengeIDs adds the "challenges" edge to the Challenge entity by IDs.
+func (_c *UserCreate) AddChallengeIDs(ids ...uuid.UUID) *UserCreate {
+	_c.mutation.AddChallengeIDs(ids...)
+	return _c
+}
+
+// AddChallenges adds the "challenges" edges to the Challenge entity.
+func (_c *UserCreate) AddChallenges(v ...*Challenge) *UserCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddChallengeIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_c *UserCreate) Mutation() *UserMutation {
 	return _c.mutation
@@ -123,6 +203,10 @@ func (_c *UserCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *UserCreate) defaults() {
+	if _, ok := _c.mutation.SecondFactorFailures(); !ok {
+		v := user.DefaultSecondFactorFailures
+		_c.mutation.SetSecondFactorFailures(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := user.DefaultID()
 		_c.mutation.SetID(v)
@@ -144,6 +228,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "User.created_at"`)}
+	}
+	if _, ok := _c.mutation.SecondFactorFailures(); !ok {
+		return &ValidationError{Name: "second_factor_failures", err: errors.New(`ent: missing required field "User.second_factor_failures"`)}
 	}
 	return nil
 }
@@ -193,6 +280,14 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
 	}
+	if value, ok := _c.mutation.SecondFactorFailures(); ok {
+		_spec.SetField(user.FieldSecondFactorFailures, field.TypeInt, value)
+		_node.SecondFactorFailures = value
+	}
+	if value, ok := _c.mutation.SecondFactorLockedUntil(); ok {
+		_spec.SetField(user.FieldSecondFactorLockedUntil, field.TypeTime, value)
+		_node.SecondFactorLockedUntil = &value
+	}
 	if nodes := _c.mutation.SessionsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -218,6 +313,54 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(securityevent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TotpIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.TotpTable,
+			Columns: []string{user.TotpColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(totpcredential.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RecoveryCodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecoveryCodesTable,
+			Columns: []string{user.RecoveryCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recoverycode.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChallengesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ChallengesTable,
+			Columns: []string{user.ChallengesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(challenge.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -301,6 +444,42 @@ func (u *UserUpsert) UpdatePasswordHash() *UserUpsert {
 	return u
 }
 
+// SetSecondFactorFailures sets the "second_factor_failures" field.
+func (u *UserUpsert) SetSecondFactorFailures(v int) *UserUpsert {
+	u.Set(user.FieldSecondFactorFailures, v)
+	return u
+}
+
+// UpdateSecondFactorFailures sets the "second_factor_failures" field to the value that was provided on create.
+func (u *UserUpsert) UpdateSecondFactorFailures() *UserUpsert {
+	u.SetExcluded(user.FieldSecondFactorFailures)
+	return u
+}
+
+// AddSecondFactorFailures adds v to the "second_factor_failures" field.
+func (u *UserUpsert) AddSecondFactorFailures(v int) *UserUpsert {
+	u.Add(user.FieldSecondFactorFailures, v)
+	return u
+}
+
+// SetSecondFactorLockedUntil sets the "second_factor_locked_until" field.
+func (u *UserUpsert) SetSecondFactorLockedUntil(v time.Time) *UserUpsert {
+	u.Set(user.FieldSecondFactorLockedUntil, v)
+	return u
+}
+
+// UpdateSecondFactorLockedUntil sets the "second_factor_locked_until" field to the value that was provided on create.
+func (u *UserUpsert) UpdateSecondFactorLockedUntil() *UserUpsert {
+	u.SetExcluded(user.FieldSecondFactorLockedUntil)
+	return u
+}
+
+// ClearSecondFactorLockedUntil clears the value of the "second_factor_locked_until" field.
+func (u *UserUpsert) ClearSecondFactorLockedUntil() *UserUpsert {
+	u.SetNull(user.FieldSecondFactorLockedUntil)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -377,6 +556,48 @@ func (u *UserUpsertOne) SetPasswordHash(v string) *UserUpsertOne {
 func (u *UserUpsertOne) UpdatePasswordHash() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdatePasswordHash()
+	})
+}
+
+// SetSecondFactorFailures sets the "second_factor_failures" field.
+func (u *UserUpsertOne) SetSecondFactorFailures(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetSecondFactorFailures(v)
+	})
+}
+
+// AddSecondFactorFailures adds v to the "second_factor_failures" field.
+func (u *UserUpsertOne) AddSecondFactorFailures(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.AddSecondFactorFailures(v)
+	})
+}
+
+// UpdateSecondFactorFailures sets the "second_factor_failures" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateSecondFactorFailures() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateSecondFactorFailures()
+	})
+}
+
+// SetSecondFactorLockedUntil sets the "second_factor_locked_until" field.
+func (u *UserUpsertOne) SetSecondFactorLockedUntil(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetSecondFactorLockedUntil(v)
+	})
+}
+
+// UpdateSecondFactorLockedUntil sets the "second_factor_locked_until" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateSecondFactorLockedUntil() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateSecondFactorLockedUntil()
+	})
+}
+
+// ClearSecondFactorLockedUntil clears the value of the "second_factor_locked_until" field.
+func (u *UserUpsertOne) ClearSecondFactorLockedUntil() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearSecondFactorLockedUntil()
 	})
 }
 
@@ -623,6 +844,48 @@ func (u *UserUpsertBulk) SetPasswordHash(v string) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdatePasswordHash() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdatePasswordHash()
+	})
+}
+
+// SetSecondFactorFailures sets the "second_factor_failures" field.
+func (u *UserUpsertBulk) SetSecondFactorFailures(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetSecondFactorFailures(v)
+	})
+}
+
+// AddSecondFactorFailures adds v to the "second_factor_failures" field.
+func (u *UserUpsertBulk) AddSecondFactorFailures(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.AddSecondFactorFailures(v)
+	})
+}
+
+// UpdateSecondFactorFailures sets the "second_factor_failures" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateSecondFactorFailures() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateSecondFactorFailures()
+	})
+}
+
+// SetSecondFactorLockedUntil sets the "second_factor_locked_until" field.
+func (u *UserUpsertBulk) SetSecondFactorLockedUntil(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetSecondFactorLockedUntil(v)
+	})
+}
+
+// UpdateSecondFactorLockedUntil sets the "second_factor_locked_until" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateSecondFactorLockedUntil() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateSecondFactorLockedUntil()
+	})
+}
+
+// ClearSecondFactorLockedUntil clears the value of the "second_factor_locked_until" field.
+func (u *UserUpsertBulk) ClearSecondFactorLockedUntil() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearSecondFactorLockedUntil()
 	})
 }
 

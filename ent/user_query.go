@@ -13,9 +13,12 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/latchhq/latch/ent/challenge"
 	"github.com/latchhq/latch/ent/predicate"
+	"github.com/latchhq/latch/ent/recoverycode"
 	"github.com/latchhq/latch/ent/securityevent"
 	"github.com/latchhq/latch/ent/session"
+	"github.com/latchhq/latch/ent/totpcredential"
 	"github.com/latchhq/latch/ent/user"
 )
 
@@ -28,6 +31,9 @@ type UserQuery struct {
 	predicates         []predicate.User
 	withSessions       *SessionQuery
 	withSecurityEvents *SecurityEventQuery
+	withTotp           *TOTPCredentialQuery
+	withRecoveryCodes  *RecoveryCodeQuery
+	withChallenges     *ChallengeQuery
 	modifiers          []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -102,6 +108,72 @@ func (_q *UserQuery) QuerySecurityEvents() *SecurityEventQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(securityevent.Table, securityevent.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.SecurityEventsTable, user.SecurityEventsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTotp chains the current query on the "totp" edge.
+func (_q *UserQuery) QueryTotp() *TOTPCredentialQuery {
+	query := (&TOTPCredentialClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(totpcredential.Table, totpcredential.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, user.TotpTable, user.TotpColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRecoveryCodes chains the current query on the "recovery_codes" edge.
+func (_q *UserQuery) QueryRecoveryCodes() *RecoveryCodeQuery {
+	query := (&RecoveryCodeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(recoverycode.Table, recoverycode.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.RecoveryCodesTable, user.RecoveryCodesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryChallenges chains the current query on the "challenges" edge.
+func (_q *UserQuery) QueryChallenges() *ChallengeQuery {
+	query := (&ChallengeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(challenge.Table, challenge.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ChallengesTable, user.ChallengesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -303,6 +375,9 @@ func (_q *UserQuery) Clone() *UserQuery {
 		predicates:         append([]predicate.User{}, _q.predicates...),
 		withSessions:       _q.withSessions.Clone(),
 		withSecurityEvents: _q.withSecurityEvents.Clone(),
+		withTotp:           _q.withTotp.Clone(),
+		withRecoveryCodes:  _q.withRecoveryCodes.Clone(),
+		withChallenges:     _q.withChallenges.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -329,6 +404,39 @@ func (_q *UserQuery) WithSecurityEvents(opts ...func(*SecurityEventQuery)) *User
 		opt(query)
 	}
 	_q.withSecurityEvents = query
+	return _q
+}
+
+// WithTotp tells the query-builder to eager-load the nodes that are connected to
+// the "totp" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithTotp(opts ...func(*TOTPCredentialQuery)) *UserQuery {
+	query := (&TOTPCredentialClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTotp = query
+	return _q
+}
+
+// WithRecoveryCodes tells the query-builder to eager-load the nodes that are connected to
+// the "recovery_codes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithRecoveryCodes(opts ...func(*RecoveryCodeQuery)) *UserQuery {
+	query := (&RecoveryCodeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRecoveryCodes = query
+	return _q
+}
+
+// WithChallenges tells the query-builder to eager-load the nodes that are connected to
+// the "challenges" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithChallenges(opts ...func(*ChallengeQuery)) *UserQuery {
+	query := (&ChallengeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withChallenges = query
 	return _q
 }
 
@@ -410,9 +518,12 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [5]bool{
 			_q.withSessions != nil,
 			_q.withSecurityEvents != nil,
+			_q.withTotp != nil,
+			_q.withRecoveryCodes != nil,
+			_q.withChallenges != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -447,6 +558,26 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadSecurityEvents(ctx, query, nodes,
 			func(n *User) { n.Edges.SecurityEvents = []*SecurityEvent{} },
 			func(n *User, e *SecurityEvent) { n.Edges.SecurityEvents = append(n.Edges.SecurityEvents, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTotp; query != nil {
+		if err := _q.loadTotp(ctx, query, nodes, nil,
+			func(n *User, e *TOTPCredential) { n.Edges.Totp = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withRecoveryCodes; query != nil {
+		if err := _q.loadRecoveryCodes(ctx, query, nodes,
+			func(n *User) { n.Edges.RecoveryCodes = []*RecoveryCode{} },
+			func(n *User, e *RecoveryCode) { n.Edges.RecoveryCodes = append(n.Edges.RecoveryCodes, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withChallenges; query != nil {
+		if err := _q.loadChallenges(ctx, query, nodes,
+			func(n *User) { n.Edges.Challenges = []*Challenge{} },
+			func(n *User, e *Challenge) { n.Edges.Challenges = append(n.Edges.Challenges, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -498,6 +629,93 @@ func (_q *UserQuery) loadSecurityEvents(ctx context.Context, query *SecurityEven
 	}
 	query.Where(predicate.SecurityEvent(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(user.SecurityEventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadTotp(ctx context.Context, query *TOTPCredentialQuery, nodes []*User, init func(*User), assign func(*User, *TOTPCredential)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(totpcredential.FieldUserID)
+	}
+	query.Where(predicate.TOTPCredential(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.TotpColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadRecoveryCodes(ctx context.Context, query *RecoveryCodeQuery, nodes []*User, init func(*User), assign func(*User, *RecoveryCode)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(recoverycode.FieldUserID)
+	}
+	query.Where(predicate.RecoveryCode(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.RecoveryCodesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadChallenges(ctx context.Context, query *ChallengeQuery, nodes []*User, init func(*User), assign func(*User, *Challenge)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(challenge.FieldUserID)
+	}
+	query.Where(predicate.Challenge(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.ChallengesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -6,14 +6,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/latchhq/latch/ent/challenge"
 	"github.com/latchhq/latch/ent/predicate"
+	"github.com/latchhq/latch/ent/recoverycode"
 	"github.com/latchhq/latch/ent/securityevent"
 	"github.com/latchhq/latch/ent/session"
+	"github.com/latchhq/latch/ent/totpcredential"
 	"github.com/latchhq/latch/ent/user"
 )
 
@@ -59,6 +63,47 @@ func (_u *UserUpdate) SetNillablePasswordHash(v *string) *UserUpdate {
 	return _u
 }
 
+// SetSecondFactorFailures sets the "second_factor_failures" field.
+func (_u *UserUpdate) SetSecondFactorFailures(v int) *UserUpdate {
+	_u.mutation.ResetSecondFactorFailures()
+	_u.mutation.SetSecondFactorFailures(v)
+	return _u
+}
+
+// SetNillableSecondFactorFailures sets the "second_factor_failures" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableSecondFactorFailures(v *int) *UserUpdate {
+	if v != nil {
+		_u.SetSecondFactorFailures(*v)
+	}
+	return _u
+}
+
+// AddSecondFactorFailures adds value to the "second_factor_failures" field.
+func (_u *UserUpdate) AddSecondFactorFailures(v int) *UserUpdate {
+	_u.mutation.AddSecondFactorFailures(v)
+	return _u
+}
+
+// SetSecondFactorLockedUntil sets the "second_factor_locked_until" field.
+func (_u *UserUpdate) SetSecondFactorLockedUntil(v time.Time) *UserUpdate {
+	_u.mutation.SetSecondFactorLockedUntil(v)
+	return _u
+}
+
+// SetNillableSecondFactorLockedUntil sets the "second_factor_locked_until" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableSecondFactorLockedUntil(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetSecondFactorLockedUntil(*v)
+	}
+	return _u
+}
+
+// ClearSecondFactorLockedUntil clears the value of the "second_factor_locked_until" field.
+func (_u *UserUpdate) ClearSecondFactorLockedUntil() *UserUpdate {
+	_u.mutation.ClearSecondFactorLockedUntil()
+	return _u
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
 func (_u *UserUpdate) AddSessionIDs(ids ...uuid.UUID) *UserUpdate {
 	_u.mutation.AddSessionIDs(ids...)
@@ -87,6 +132,55 @@ func (_u *UserUpdate) AddSecurityEvents(v ...*SecurityEvent) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddSecurityEventIDs(ids...)
+}
+
+// SetTotpID sets the "totp" edge to the TOTPCredential entity by ID.
+func (_u *UserUpdate) SetTotpID(id uuid.UUID) *UserUpdate {
+	_u.mutation.SetTotpID(id)
+	return _u
+}
+
+// SetNillableTotpID sets the "totp" edge to the TOTPCredential entity by ID if the given value is not nil.
+func (_u *UserUpdate) SetNillableTotpID(id *uuid.UUID) *UserUpdate {
+	if id != nil {
+		_u = _u.SetTotpID(*id)
+	}
+	return _u
+}
+
+// SetTotp sets the "totp" edge to the TOTPCredential entity.
+func (_u *UserUpdate) SetTotp(v *TOTPCredential) *UserUpdate {
+	return _u.SetTotpID(v.ID)
+}
+
+// AddRecoveryCodeIDs adds the "recovery_codes" edge to the RecoveryCode entity by IDs.
+func (_u *UserUpdate) AddRecoveryCodeIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.AddRecoveryCodeIDs(ids...)
+	return _u
+}
+
+// AddRecoveryCodes adds the "recovery_codes" edges to the RecoveryCode entity.
+func (_u *UserUpdate) AddRecoveryCodes(v ...*RecoveryCode) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecoveryCodeIDs(ids...)
+}
+
+// AddChallengeIDs adds the "challenges" edge to the Challenge entity by IDs.
+func (_u *UserUpdate) AddChallengeIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.AddChallengeIDs(ids...)
+	return _u
+}
+
+// AddChallenges adds the "challenges" edges to the Challenge entity.
+func (_u *UserUpdate) AddChallenges(v ...*Challenge) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChallengeIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -134,6 +228,54 @@ func (_u *UserUpdate) RemoveSecurityEvents(v ...*SecurityEvent) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSecurityEventIDs(ids...)
+}
+
+// ClearTotp clears the "totp" edge to the TOTPCredential entity.
+func (_u *UserUpdate) ClearTotp() *UserUpdate {
+	_u.mutation.ClearTotp()
+	return _u
+}
+
+// ClearRecoveryCodes clears all "recovery_codes" edges to the RecoveryCode entity.
+func (_u *UserUpdate) ClearRecoveryCodes() *UserUpdate {
+	_u.mutation.ClearRecoveryCodes()
+	return _u
+}
+
+// RemoveRecoveryCodeIDs removes the "recovery_codes" edge to RecoveryCode entities by IDs.
+func (_u *UserUpdate) RemoveRecoveryCodeIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.RemoveRecoveryCodeIDs(ids...)
+	return _u
+}
+
+// RemoveRecoveryCodes removes "recovery_codes" edges to RecoveryCode entities.
+func (_u *UserUpdate) RemoveRecoveryCodes(v ...*RecoveryCode) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecoveryCodeIDs(ids...)
+}
+
+// ClearChallenges clears all "challenges" edges to the Challenge entity.
+func (_u *UserUpdate) ClearChallenges() *UserUpdate {
+	_u.mutation.ClearChallenges()
+	return _u
+}
+
+// RemoveChallengeIDs removes the "challenges" edge to Challenge entities by IDs.
+func (_u *UserUpdate) RemoveChallengeIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.RemoveChallengeIDs(ids...)
+	return _u
+}
+
+// RemoveChallenges removes "challenges" edges to Challenge entities.
+func (_u *UserUpdate) RemoveChallenges(v ...*Challenge) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChallengeIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -196,6 +338,18 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.PasswordHash(); ok {
 		_spec.SetField(user.FieldPasswordHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SecondFactorFailures(); ok {
+		_spec.SetField(user.FieldSecondFactorFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedSecondFactorFailures(); ok {
+		_spec.AddField(user.FieldSecondFactorFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.SecondFactorLockedUntil(); ok {
+		_spec.SetField(user.FieldSecondFactorLockedUntil, field.TypeTime, value)
+	}
+	if _u.mutation.SecondFactorLockedUntilCleared() {
+		_spec.ClearField(user.FieldSecondFactorLockedUntil, field.TypeTime)
 	}
 	if _u.mutation.SessionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -287,6 +441,125 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.TotpCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.TotpTable,
+			Columns: []string{user.TotpColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(totpcredential.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TotpIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.TotpTable,
+			Columns: []string{user.TotpColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(totpcredential.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecoveryCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecoveryCodesTable,
+			Columns: []string{user.RecoveryCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recoverycode.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecoveryCodesIDs(); len(nodes) > 0 && !_u.mutation.RecoveryCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecoveryCodesTable,
+			Columns: []string{user.RecoveryCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recoverycode.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecoveryCodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecoveryCodesTable,
+			Columns: []string{user.RecoveryCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recoverycode.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChallengesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ChallengesTable,
+			Columns: []string{user.ChallengesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(challenge.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChallengesIDs(); len(nodes) > 0 && !_u.mutation.ChallengesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ChallengesTable,
+			Columns: []string{user.ChallengesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(challenge.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChallengesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ChallengesTable,
+			Columns: []string{user.ChallengesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(challenge.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -337,6 +610,47 @@ func (_u *UserUpdateOne) SetNillablePasswordHash(v *string) *UserUpdateOne {
 	return _u
 }
 
+// SetSecondFactorFailures sets the "second_factor_failures" field.
+func (_u *UserUpdateOne) SetSecondFactorFailures(v int) *UserUpdateOne {
+	_u.mutation.ResetSecondFactorFailures()
+	_u.mutation.SetSecondFactorFailures(v)
+	return _u
+}
+
+// SetNillableSecondFactorFailures sets the "second_factor_failures" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableSecondFactorFailures(v *int) *UserUpdateOne {
+	if v != nil {
+		_u.SetSecondFactorFailures(*v)
+	}
+	return _u
+}
+
+// AddSecondFactorFailures adds value to the "second_factor_failures" field.
+func (_u *UserUpdateOne) AddSecondFactorFailures(v int) *UserUpdateOne {
+	_u.mutation.AddSecondFactorFailures(v)
+	return _u
+}
+
+// SetSecondFactorLockedUntil sets the "second_factor_locked_until" field.
+func (_u *UserUpdateOne) SetSecondFactorLockedUntil(v time.Time) *UserUpdateOne {
+	_u.mutation.SetSecondFactorLockedUntil(v)
+	return _u
+}
+
+// SetNillableSecondFactorLockedUntil sets the "second_factor_locked_until" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableSecondFactorLockedUntil(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetSecondFactorLockedUntil(*v)
+	}
+	return _u
+}
+
+// ClearSecondFactorLockedUntil clears the value of the "second_factor_locked_until" field.
+func (_u *UserUpdateOne) ClearSecondFactorLockedUntil() *UserUpdateOne {
+	_u.mutation.ClearSecondFactorLockedUntil()
+	return _u
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
 func (_u *UserUpdateOne) AddSessionIDs(ids ...uuid.UUID) *UserUpdateOne {
 	_u.mutation.AddSessionIDs(ids...)
@@ -365,6 +679,55 @@ func (_u *UserUpdateOne) AddSecurityEvents(v ...*SecurityEvent) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddSecurityEventIDs(ids...)
+}
+
+// SetTotpID sets the "totp" edge to the TOTPCredential entity by ID.
+func (_u *UserUpdateOne) SetTotpID(id uuid.UUID) *UserUpdateOne {
+	_u.mutation.SetTotpID(id)
+	return _u
+}
+
+// SetNillableTotpID sets the "totp" edge to the TOTPCredential entity by ID if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableTotpID(id *uuid.UUID) *UserUpdateOne {
+	if id != nil {
+		_u = _u.SetTotpID(*id)
+	}
+	return _u
+}
+
+// SetTotp sets the "totp" edge to the TOTPCredential entity.
+func (_u *UserUpdateOne) SetTotp(v *TOTPCredential) *UserUpdateOne {
+	return _u.SetTotpID(v.ID)
+}
+
+// AddRecoveryCodeIDs adds the "recovery_codes" edge to the RecoveryCode entity by IDs.
+func (_u *UserUpdateOne) AddRecoveryCodeIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.AddRecoveryCodeIDs(ids...)
+	return _u
+}
+
+// AddRecoveryCodes adds the "recovery_codes" edges to the RecoveryCode entity.
+func (_u *UserUpdateOne) AddRecoveryCodes(v ...*RecoveryCode) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecoveryCodeIDs(ids...)
+}
+
+// AddChallengeIDs adds the "challenges" edge to the Challenge entity by IDs.
+func (_u *UserUpdateOne) AddChallengeIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.AddChallengeIDs(ids...)
+	return _u
+}
+
+// AddChallenges adds the "challenges" edges to the Challenge entity.
+func (_u *UserUpdateOne) AddChallenges(v ...*Challenge) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChallengeIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -412,6 +775,54 @@ func (_u *UserUpdateOne) RemoveSecurityEvents(v ...*SecurityEvent) *UserUpdateOn
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSecurityEventIDs(ids...)
+}
+
+// ClearTotp clears the "totp" edge to the TOTPCredential entity.
+func (_u *UserUpdateOne) ClearTotp() *UserUpdateOne {
+	_u.mutation.ClearTotp()
+	return _u
+}
+
+// ClearRecoveryCodes clears all "recovery_codes" edges to the RecoveryCode entity.
+func (_u *UserUpdateOne) ClearRecoveryCodes() *UserUpdateOne {
+	_u.mutation.ClearRecoveryCodes()
+	return _u
+}
+
+// RemoveRecoveryCodeIDs removes the "recovery_codes" edge to RecoveryCode entities by IDs.
+func (_u *UserUpdateOne) RemoveRecoveryCodeIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.RemoveRecoveryCodeIDs(ids...)
+	return _u
+}
+
+// RemoveRecoveryCodes removes "recovery_codes" edges to RecoveryCode entities.
+func (_u *UserUpdateOne) RemoveRecoveryCodes(v ...*RecoveryCode) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecoveryCodeIDs(ids...)
+}
+
+// ClearChallenges clears all "challenges" edges to the Challenge entity.
+func (_u *UserUpdateOne) ClearChallenges() *UserUpdateOne {
+	_u.mutation.ClearChallenges()
+	return _u
+}
+
+// RemoveChallengeIDs removes the "challenges" edge to Challenge entities by IDs.
+func (_u *UserUpdateOne) RemoveChallengeIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.RemoveChallengeIDs(ids...)
+	return _u
+}
+
+// RemoveChallenges removes "challenges" edges to Challenge entities.
+func (_u *UserUpdateOne) RemoveChallenges(v ...*Challenge) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChallengeIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -505,6 +916,18 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	if value, ok := _u.mutation.PasswordHash(); ok {
 		_spec.SetField(user.FieldPasswordHash, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.SecondFactorFailures(); ok {
+		_spec.SetField(user.FieldSecondFactorFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedSecondFactorFailures(); ok {
+		_spec.AddField(user.FieldSecondFactorFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.SecondFactorLockedUntil(); ok {
+		_spec.SetField(user.FieldSecondFactorLockedUntil, field.TypeTime, value)
+	}
+	if _u.mutation.SecondFactorLockedUntilCleared() {
+		_spec.ClearField(user.FieldSecondFactorLockedUntil, field.TypeTime)
+	}
 	if _u.mutation.SessionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -588,6 +1011,125 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(securityevent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TotpCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.TotpTable,
+			Columns: []string{user.TotpColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(totpcredential.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TotpIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.TotpTable,
+			Columns: []string{user.TotpColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(totpcredential.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecoveryCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecoveryCodesTable,
+			Columns: []string{user.RecoveryCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recoverycode.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecoveryCodesIDs(); len(nodes) > 0 && !_u.mutation.RecoveryCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecoveryCodesTable,
+			Columns: []string{user.RecoveryCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recoverycode.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecoveryCodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecoveryCodesTable,
+			Columns: []string{user.RecoveryCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recoverycode.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChallengesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ChallengesTable,
+			Columns: []string{user.ChallengesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(challenge.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChallengesIDs(); len(nodes) > 0 && !_u.mutation.ChallengesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ChallengesTable,
+			Columns: []string{user.ChallengesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(challenge.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChallengesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ChallengesTable,
+			Columns: []string{user.ChallengesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(challenge.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -53,6 +53,10 @@ func (s *Subscription) Cancel() { s.close(false) }
 
 func (s *Subscription) close(dropped bool) {
 	s.once.Do(func() {
+		// Dropped first: a reader that sees C closed can already tell why.
+		if dropped {
+			close(s.Dropped)
+		}
 		b := s.bus
 		b.mu.Lock()
 		if m := b.subs[s.userID]; m != nil {
@@ -63,9 +67,6 @@ func (s *Subscription) close(dropped bool) {
 		}
 		close(s.c)
 		b.mu.Unlock()
-		if dropped {
-			close(s.Dropped)
-		}
 	})
 }
 

@@ -40,6 +40,20 @@ func authPayload(a *account.Auth) *model.AuthPayload {
 	return &model.AuthPayload{Token: &tok, Session: a.Session, User: a.User}
 }
 
+func loginPayload(l *account.LoginResult) *model.LoginPayload {
+	if l.Challenge != nil {
+		return &model.LoginPayload{Challenge: &model.TwoFactorChallenge{Token: l.Challenge.Token, ExpiresAt: l.Challenge.ExpiresAt}}
+	}
+	return &model.LoginPayload{Auth: authPayload(l.Auth)}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 func authMethods(ms []string) []model.AuthMethod {
 	out := make([]model.AuthMethod, 0, len(ms))
 	for _, m := range ms {

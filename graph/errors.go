@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -34,9 +35,22 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				logInternal(ctx, log, err)
 			}
 			fill(out, ae)
+		case ge != nil && ge.Err == nil && isVariablePath(ge.Path):
+			// gqlparser's variable coercion names Go kinds ("cannot use map
+			// as String") and puts client-chosen object keys in the path.
+			name := string(ge.Path[1].(ast.PathName))
+			out.Path = ast.Path{ast.PathName("variable"), ast.PathName(name)}
+			out.Message = "The variable $" + name + " is missing or has the wrong type."
+			out.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
 		case ge != nil && ge.Err == nil:
-			// Made by gqlgen from the query text: safe to show as is.
+			// Made by gqlgen from the query text: safe to show, except that
+			// ValuesOfCorrectType quotes the offending literal after ": ".
 			out.Message = ge.Message
+			if strings.HasPrefix(ge.Rule, "ValuesOfCorrectType") {
+				if before, _, ok := strings.Cut(ge.Message, " value: "); ok {
+					out.Message = before + " value."
+				}
+			}
 			out.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
 		case ge != nil && isInputPath(ge.Path):
 			// An argument of the wrong type; gqlgen's text names Go types.
@@ -66,6 +80,15 @@ func fill(out *gqlerror.Error, ae *apperr.Error) {
 // resolver errors never reach here without being an *apperr.Error (see
 // FieldErrors).
 func isInputPath(p ast.Path) bool { return len(p) > 0 }
+
+func isVariablePath(p ast.Path) bool {
+	if len(p) < 2 {
+		return false
+	}
+	first, ok1 := p[0].(ast.PathName)
+	_, ok2 := p[1].(ast.PathName)
+	return ok1 && ok2 && first == "variable"
+}
 
 func lastField(p ast.Path) string {
 	for i := len(p) - 1; i >= 0; i-- {

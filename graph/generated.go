@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/latchhq/latch/ent"
 	"github.com/latchhq/latch/graph/model"
+	"github.com/latchhq/latch/twofactor"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -34,6 +35,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	SecurityEvent() SecurityEventResolver
 	Session() SessionResolver
+	TwoFactor() TwoFactorResolver
 	User() UserResolver
 }
 
@@ -48,17 +50,23 @@ type ComplexityRoot struct {
 	}
 
 	LoginPayload struct {
-		Auth func(childComplexity int) int
+		Auth      func(childComplexity int) int
+		Challenge func(childComplexity int) int
 	}
 
 	Mutation struct {
-		ChangePassword      func(childComplexity int, input model.ChangePasswordInput) int
-		Login               func(childComplexity int, input model.LoginInput) int
-		Logout              func(childComplexity int) int
-		Reauthenticate      func(childComplexity int, input model.ReauthenticateInput) int
-		RevokeOtherSessions func(childComplexity int) int
-		RevokeSession       func(childComplexity int, id string) int
-		SignUp              func(childComplexity int, input model.SignUpInput) int
+		BeginTwoFactorEnrollment   func(childComplexity int) int
+		ChangePassword             func(childComplexity int, input model.ChangePasswordInput) int
+		ConfirmTwoFactorEnrollment func(childComplexity int, input model.ConfirmTwoFactorInput) int
+		DisableTwoFactor           func(childComplexity int) int
+		Login                      func(childComplexity int, input model.LoginInput) int
+		Logout                     func(childComplexity int) int
+		Reauthenticate             func(childComplexity int, input model.ReauthenticateInput) int
+		RegenerateRecoveryCodes    func(childComplexity int) int
+		RevokeOtherSessions        func(childComplexity int) int
+		RevokeSession              func(childComplexity int, id string) int
+		SignUp                     func(childComplexity int, input model.SignUpInput) int
+		VerifyTwoFactor            func(childComplexity int, input model.VerifyTwoFactorInput) int
 	}
 
 	PageInfo struct {
@@ -68,6 +76,15 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Viewer func(childComplexity int) int
+	}
+
+	RecoveryCode struct {
+		Code   func(childComplexity int) int
+		UsedAt func(childComplexity int) int
+	}
+
+	RecoveryCodeSet struct {
+		Codes func(childComplexity int) int
 	}
 
 	SecurityEvent struct {
@@ -117,12 +134,33 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TwoFactor struct {
+		Enabled                func(childComplexity int) int
+		EnabledAt              func(childComplexity int) int
+		RecoveryCodes          func(childComplexity int) int
+		RecoveryCodesRemaining func(childComplexity int) int
+	}
+
+	TwoFactorChallenge struct {
+		ExpiresAt func(childComplexity int) int
+		Token     func(childComplexity int) int
+	}
+
+	TwoFactorEnrollment struct {
+		ExpiresAt       func(childComplexity int) int
+		QRCodePNG       func(childComplexity int) int
+		Secret          func(childComplexity int) int
+		SecretFormatted func(childComplexity int) int
+		URI             func(childComplexity int) int
+	}
+
 	User struct {
 		CreatedAt      func(childComplexity int) int
 		Email          func(childComplexity int) int
 		ID             func(childComplexity int) int
 		SecurityEvents func(childComplexity int, first *int, after *string) int
 		Sessions       func(childComplexity int, first *int, after *string) int
+		TwoFactor      func(childComplexity int) int
 	}
 }
 
@@ -133,9 +171,14 @@ type ComplexityRoot struct {
 type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
 	Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error)
+	VerifyTwoFactor(ctx context.Context, input model.VerifyTwoFactorInput) (*model.AuthPayload, error)
 	Logout(ctx context.Context) (bool, error)
 	Reauthenticate(ctx context.Context, input model.ReauthenticateInput) (*ent.Session, error)
 	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (*ent.Session, error)
+	BeginTwoFactorEnrollment(ctx context.Context) (*twofactor.Enrollment, error)
+	ConfirmTwoFactorEnrollment(ctx context.Context, input model.ConfirmTwoFactorInput) (*model.RecoveryCodeSet, error)
+	DisableTwoFactor(ctx context.Context) (*twofactor.Status, error)
+	RegenerateRecoveryCodes(ctx context.Context) (*model.RecoveryCodeSet, error)
 	RevokeSession(ctx context.Context, id string) (*ent.Session, error)
 	RevokeOtherSessions(ctx context.Context) (int, error)
 }
@@ -154,7 +197,11 @@ type SessionResolver interface {
 	ExpiresAt(ctx context.Context, obj *ent.Session) (*time.Time, error)
 	Methods(ctx context.Context, obj *ent.Session) ([]model.AuthMethod, error)
 }
+type TwoFactorResolver interface {
+	RecoveryCodes(ctx context.Context, obj *twofactor.Status) ([]*twofactor.RecoveryCode, error)
+}
 type UserResolver interface {
+	TwoFactor(ctx context.Context, obj *ent.User) (*twofactor.Status, error)
 	Sessions(ctx context.Context, obj *ent.User, first *int, after *string) (*model.SessionConnection, error)
 	SecurityEvents(ctx context.Context, obj *ent.User, first *int, after *string) (*model.SecurityEventConnection, error)
 }
@@ -202,7 +249,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LoginPayload.Auth(childComplexity), true
+	case "LoginPayload.challenge":
+		if e.ComplexityRoot.LoginPayload.Challenge == nil {
+			break
+		}
 
+		return e.ComplexityRoot.LoginPayload.Challenge(childComplexity), true
+
+	case "Mutation.beginTwoFactorEnrollment":
+		if e.ComplexityRoot.Mutation.BeginTwoFactorEnrollment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.BeginTwoFactorEnrollment(childComplexity), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -214,6 +273,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.confirmTwoFactorEnrollment":
+		if e.ComplexityRoot.Mutation.ConfirmTwoFactorEnrollment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmTwoFactorEnrollment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmTwoFactorEnrollment(childComplexity, args["input"].(model.ConfirmTwoFactorInput)), true
+	case "Mutation.disableTwoFactor":
+		if e.ComplexityRoot.Mutation.DisableTwoFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.DisableTwoFactor(childComplexity), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -242,6 +318,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Reauthenticate(childComplexity, args["input"].(model.ReauthenticateInput)), true
+	case "Mutation.regenerateRecoveryCodes":
+		if e.ComplexityRoot.Mutation.RegenerateRecoveryCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RegenerateRecoveryCodes(childComplexity), true
 	case "Mutation.revokeOtherSessions":
 		if e.ComplexityRoot.Mutation.RevokeOtherSessions == nil {
 			break
@@ -270,6 +352,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
+	case "Mutation.verifyTwoFactor":
+		if e.ComplexityRoot.Mutation.VerifyTwoFactor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyTwoFactor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyTwoFactor(childComplexity, args["input"].(model.VerifyTwoFactorInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -290,6 +383,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RecoveryCode.code":
+		if e.ComplexityRoot.RecoveryCode.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecoveryCode.Code(childComplexity), true
+	case "RecoveryCode.usedAt":
+		if e.ComplexityRoot.RecoveryCode.UsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecoveryCode.UsedAt(childComplexity), true
+
+	case "RecoveryCodeSet.codes":
+		if e.ComplexityRoot.RecoveryCodeSet.Codes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecoveryCodeSet.Codes(childComplexity), true
 
 	case "SecurityEvent.at":
 		if e.ComplexityRoot.SecurityEvent.At == nil {
@@ -471,6 +584,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SessionEdge.Node(childComplexity), true
 
+	case "TwoFactor.enabled":
+		if e.ComplexityRoot.TwoFactor.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactor.Enabled(childComplexity), true
+	case "TwoFactor.enabledAt":
+		if e.ComplexityRoot.TwoFactor.EnabledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactor.EnabledAt(childComplexity), true
+	case "TwoFactor.recoveryCodes":
+		if e.ComplexityRoot.TwoFactor.RecoveryCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactor.RecoveryCodes(childComplexity), true
+	case "TwoFactor.recoveryCodesRemaining":
+		if e.ComplexityRoot.TwoFactor.RecoveryCodesRemaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactor.RecoveryCodesRemaining(childComplexity), true
+
+	case "TwoFactorChallenge.expiresAt":
+		if e.ComplexityRoot.TwoFactorChallenge.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorChallenge.ExpiresAt(childComplexity), true
+	case "TwoFactorChallenge.token":
+		if e.ComplexityRoot.TwoFactorChallenge.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorChallenge.Token(childComplexity), true
+
+	case "TwoFactorEnrollment.expiresAt":
+		if e.ComplexityRoot.TwoFactorEnrollment.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorEnrollment.ExpiresAt(childComplexity), true
+	case "TwoFactorEnrollment.qrCodePng":
+		if e.ComplexityRoot.TwoFactorEnrollment.QRCodePNG == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorEnrollment.QRCodePNG(childComplexity), true
+	case "TwoFactorEnrollment.secret":
+		if e.ComplexityRoot.TwoFactorEnrollment.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorEnrollment.Secret(childComplexity), true
+	case "TwoFactorEnrollment.secretFormatted":
+		if e.ComplexityRoot.TwoFactorEnrollment.SecretFormatted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorEnrollment.SecretFormatted(childComplexity), true
+	case "TwoFactorEnrollment.otpauthUri":
+		if e.ComplexityRoot.TwoFactorEnrollment.URI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorEnrollment.URI(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -511,6 +693,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Sessions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "User.twoFactor":
+		if e.ComplexityRoot.User.TwoFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.TwoFactor(childComplexity), true
 
 	}
 	return 0, false
@@ -522,9 +710,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("ConfirmTwoFactorInput", ec.unmarshalInputConfirmTwoFactorInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("ReauthenticateInput", ec.unmarshalInputReauthenticateInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("VerifyTwoFactorInput", ec.unmarshalInputVerifyTwoFactorInput),
 		)
 	}
 	first := true
@@ -616,6 +806,7 @@ type User {
   id: ID!
   email: String!
   createdAt: Time!
+  twoFactor: TwoFactor!
   "Active sessions (not revoked, not expired), newest login first. At most 100 per page."
   sessions(first: Int = 20, after: String): SessionConnection!
   "The security log, newest first. At most 100 per page."
@@ -644,6 +835,46 @@ type Session {
   "When this session ends unless used: the earlier of its idle timeout and absolute lifetime."
   expiresAt: Time!
   methods: [AuthMethod!]!
+}
+
+type TwoFactor {
+  enabled: Boolean!
+  enabledAt: Time
+  "Unused codes of the current set."
+  recoveryCodesRemaining: Int!
+  "The current set, used ones marked. Needs recent authentication."
+  recoveryCodes: [RecoveryCode!]!
+}
+
+type RecoveryCode {
+  "Display form, xxxxx-xxxxx. Case and hyphen do not matter when typed."
+  code: String!
+  usedAt: Time
+}
+
+"What an authenticator app needs; returned once."
+type TwoFactorEnrollment {
+  "The 160-bit secret in unpadded Base32."
+  secret: String!
+  "The same secret in groups of four, for typing by hand."
+  secretFormatted: String!
+  "Google Authenticator Key URI (otpauth://totp/...)."
+  otpauthUri: String!
+  "A data:image/png;base64 URL of a QR code of otpauthUri."
+  qrCodePng: String!
+  "When this setup must be confirmed by."
+  expiresAt: Time!
+}
+
+"Recovery codes in display form. Shown here once; keep them somewhere safe."
+type RecoveryCodeSet {
+  codes: [String!]!
+}
+
+"The second step of a login: send token and a code to verifyTwoFactor."
+type TwoFactorChallenge {
+  token: String!
+  expiresAt: Time!
 }
 
 type SessionConnection {
@@ -711,6 +942,17 @@ input LoginInput {
   password: String!
 }
 
+input VerifyTwoFactorInput {
+  "The challenge token from login."
+  challenge: String!
+  "A 6-digit code from the authenticator app, or a recovery code."
+  code: String!
+}
+
+input ConfirmTwoFactorInput {
+  code: String!
+}
+
 input ReauthenticateInput {
   password: String!
   "The current TOTP code or a recovery code; required when two-factor authentication is on."
@@ -732,18 +974,29 @@ type AuthPayload {
 "Exactly one of auth and challenge is set."
 type LoginPayload {
   auth: AuthPayload
+  challenge: TwoFactorChallenge
 }
 
 type Mutation {
   "Creates an account and signs it in."
   signUp(input: SignUpInput!): AuthPayload!
   login(input: LoginInput!): LoginPayload!
+  "Finishes a login that returned a challenge."
+  verifyTwoFactor(input: VerifyTwoFactorInput!): AuthPayload!
   "Ends the current session. False when there was none."
   logout: Boolean!
   "Confirms it is you again and opens the 10-minute window that sensitive changes need."
   reauthenticate(input: ReauthenticateInput!): Session!
   "Checks the current password, sets a new one and signs out every other session."
   changePassword(input: ChangePasswordInput!): Session!
+  "Starts turning on two-factor authentication. Needs recent authentication."
+  beginTwoFactorEnrollment: TwoFactorEnrollment!
+  "Turns two-factor authentication on with a code from the app and returns the recovery codes."
+  confirmTwoFactorEnrollment(input: ConfirmTwoFactorInput!): RecoveryCodeSet!
+  "Turns two-factor authentication off. Needs recent authentication."
+  disableTwoFactor: TwoFactor!
+  "Replaces the recovery codes; the old set stops working. Needs recent authentication."
+  regenerateRecoveryCodes: RecoveryCodeSet!
   "Signs out one of the viewer's other sessions. Needs recent authentication."
   revokeSession(id: ID!): Session!
   "Signs out every session but the current one and returns how many. Needs recent authentication."
@@ -773,6 +1026,8 @@ func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field 
 	switch field.Name {
 	case "auth":
 		return ec.fieldContext_LoginPayload_auth(ctx, field)
+	case "challenge":
+		return ec.fieldContext_LoginPayload_challenge(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LoginPayload", field.Name)
 }
@@ -785,6 +1040,24 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_RecoveryCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_RecoveryCode_code(ctx, field)
+	case "usedAt":
+		return ec.fieldContext_RecoveryCode_usedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecoveryCode", field.Name)
+}
+
+func (ec *executionContext) childFields_RecoveryCodeSet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "codes":
+		return ec.fieldContext_RecoveryCodeSet_codes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecoveryCodeSet", field.Name)
 }
 
 func (ec *executionContext) childFields_SecurityEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -881,6 +1154,46 @@ func (ec *executionContext) childFields_SessionEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type SessionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_TwoFactor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enabled":
+		return ec.fieldContext_TwoFactor_enabled(ctx, field)
+	case "enabledAt":
+		return ec.fieldContext_TwoFactor_enabledAt(ctx, field)
+	case "recoveryCodesRemaining":
+		return ec.fieldContext_TwoFactor_recoveryCodesRemaining(ctx, field)
+	case "recoveryCodes":
+		return ec.fieldContext_TwoFactor_recoveryCodes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TwoFactor", field.Name)
+}
+
+func (ec *executionContext) childFields_TwoFactorChallenge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_TwoFactorChallenge_token(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_TwoFactorChallenge_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TwoFactorChallenge", field.Name)
+}
+
+func (ec *executionContext) childFields_TwoFactorEnrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "secret":
+		return ec.fieldContext_TwoFactorEnrollment_secret(ctx, field)
+	case "secretFormatted":
+		return ec.fieldContext_TwoFactorEnrollment_secretFormatted(ctx, field)
+	case "otpauthUri":
+		return ec.fieldContext_TwoFactorEnrollment_otpauthUri(ctx, field)
+	case "qrCodePng":
+		return ec.fieldContext_TwoFactorEnrollment_qrCodePng(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_TwoFactorEnrollment_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TwoFactorEnrollment", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -889,6 +1202,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_email(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_User_createdAt(ctx, field)
+	case "twoFactor":
+		return ec.fieldContext_User_twoFactor(ctx, field)
 	case "sessions":
 		return ec.fieldContext_User_sessions(ctx, field)
 	case "securityEvents":
@@ -1027,6 +1342,20 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_confirmTwoFactorEnrollment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConfirmTwoFactorInput, error) {
+			return ec.unmarshalNConfirmTwoFactorInput2githubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐConfirmTwoFactorInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1075,6 +1404,20 @@ func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawA
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SignUpInput, error) {
 			return ec.unmarshalNSignUpInput2githubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐSignUpInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_verifyTwoFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.VerifyTwoFactorInput, error) {
+			return ec.unmarshalNVerifyTwoFactorInput2githubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐVerifyTwoFactorInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1334,6 +1677,38 @@ func (ec *executionContext) fieldContext_LoginPayload_auth(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _LoginPayload_challenge(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoginPayload_challenge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Challenge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TwoFactorChallenge) graphql.Marshaler {
+			return ec.marshalOTwoFactorChallenge2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐTwoFactorChallenge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LoginPayload_challenge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LoginPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TwoFactorChallenge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1416,6 +1791,50 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_login_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_verifyTwoFactor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyTwoFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyTwoFactor(ctx, fc.Args["input"].(model.VerifyTwoFactorInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyTwoFactor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyTwoFactor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -1529,6 +1948,146 @@ func (ec *executionContext) fieldContext_Mutation_changePassword(ctx context.Con
 	if fc.Args, err = ec.field_Mutation_changePassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_beginTwoFactorEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_beginTwoFactorEnrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().BeginTwoFactorEnrollment(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *twofactor.Enrollment) graphql.Marshaler {
+			return ec.marshalNTwoFactorEnrollment2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋtwofactorᚐEnrollment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_beginTwoFactorEnrollment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TwoFactorEnrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmTwoFactorEnrollment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmTwoFactorEnrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmTwoFactorEnrollment(ctx, fc.Args["input"].(model.ConfirmTwoFactorInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecoveryCodeSet) graphql.Marshaler {
+			return ec.marshalNRecoveryCodeSet2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐRecoveryCodeSet(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmTwoFactorEnrollment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecoveryCodeSet(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmTwoFactorEnrollment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disableTwoFactor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disableTwoFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().DisableTwoFactor(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *twofactor.Status) graphql.Marshaler {
+			return ec.marshalNTwoFactor2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋtwofactorᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disableTwoFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TwoFactor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_regenerateRecoveryCodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_regenerateRecoveryCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RegenerateRecoveryCodes(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecoveryCodeSet) graphql.Marshaler {
+			return ec.marshalNRecoveryCodeSet2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐRecoveryCodeSet(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_regenerateRecoveryCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecoveryCodeSet(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -1752,6 +2311,75 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RecoveryCode_code(ctx context.Context, field graphql.CollectedField, obj *twofactor.RecoveryCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecoveryCode_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecoveryCode_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecoveryCode", field, false, false, "String")
+}
+
+func (ec *executionContext) _RecoveryCode_usedAt(ctx context.Context, field graphql.CollectedField, obj *twofactor.RecoveryCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecoveryCode_usedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RecoveryCode_usedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecoveryCode", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RecoveryCodeSet_codes(ctx context.Context, field graphql.CollectedField, obj *model.RecoveryCodeSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecoveryCodeSet_codes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Codes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecoveryCodeSet_codes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecoveryCodeSet", field, false, false, "String")
 }
 
 func (ec *executionContext) _SecurityEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.SecurityEvent) (ret graphql.Marshaler) {
@@ -2475,6 +3103,268 @@ func (ec *executionContext) fieldContext_SessionEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _TwoFactor_enabled(ctx context.Context, field graphql.CollectedField, obj *twofactor.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactor_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactor_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactor", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TwoFactor_enabledAt(ctx context.Context, field graphql.CollectedField, obj *twofactor.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactor_enabledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnabledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactor_enabledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactor", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TwoFactor_recoveryCodesRemaining(ctx context.Context, field graphql.CollectedField, obj *twofactor.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactor_recoveryCodesRemaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecoveryCodesRemaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactor_recoveryCodesRemaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactor", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TwoFactor_recoveryCodes(ctx context.Context, field graphql.CollectedField, obj *twofactor.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactor_recoveryCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TwoFactor().RecoveryCodes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*twofactor.RecoveryCode) graphql.Marshaler {
+			return ec.marshalNRecoveryCode2ᚕᚖgithubᚗcomᚋlatchhqᚋlatchᚋtwofactorᚐRecoveryCodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactor_recoveryCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TwoFactor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecoveryCode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TwoFactorChallenge_token(ctx context.Context, field graphql.CollectedField, obj *model.TwoFactorChallenge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorChallenge_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorChallenge_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorChallenge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TwoFactorChallenge_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.TwoFactorChallenge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorChallenge_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorChallenge_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorChallenge", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TwoFactorEnrollment_secret(ctx context.Context, field graphql.CollectedField, obj *twofactor.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorEnrollment_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorEnrollment_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _TwoFactorEnrollment_secretFormatted(ctx context.Context, field graphql.CollectedField, obj *twofactor.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorEnrollment_secretFormatted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SecretFormatted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorEnrollment_secretFormatted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _TwoFactorEnrollment_otpauthUri(ctx context.Context, field graphql.CollectedField, obj *twofactor.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorEnrollment_otpauthUri(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URI, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorEnrollment_otpauthUri(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _TwoFactorEnrollment_qrCodePng(ctx context.Context, field graphql.CollectedField, obj *twofactor.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorEnrollment_qrCodePng(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QRCodePNG, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorEnrollment_qrCodePng(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _TwoFactorEnrollment_expiresAt(ctx context.Context, field graphql.CollectedField, obj *twofactor.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorEnrollment_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorEnrollment_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorEnrollment", field, false, false, "Time")
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2542,6 +3432,38 @@ func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
+func (ec *executionContext) _User_twoFactor(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_twoFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().TwoFactor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *twofactor.Status) graphql.Marshaler {
+			return ec.marshalNTwoFactor2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋtwofactorᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_twoFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TwoFactor(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_sessions(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -3754,6 +4676,48 @@ func UnmarshalChangePasswordInput(ctx context.Context, raw any) (model.ChangePas
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConfirmTwoFactorInput(ctx context.Context, obj any) (model.ConfirmTwoFactorInput, error) {
+	var it model.ConfirmTwoFactorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfirmTwoFactorInput unmarshals raw into the ConfirmTwoFactorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfirmTwoFactorInput(ctx context.Context, raw any) (model.ConfirmTwoFactorInput, error) {
+	var out model.ConfirmTwoFactorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfirmTwoFactorInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj any) (model.LoginInput, error) {
 	var it model.LoginInput
 	if obj == nil {
@@ -3901,6 +4865,55 @@ func UnmarshalSignUpInput(ctx context.Context, raw any) (model.SignUpInput, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVerifyTwoFactorInput(ctx context.Context, obj any) (model.VerifyTwoFactorInput, error) {
+	var it model.VerifyTwoFactorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"challenge", "code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "challenge":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("challenge"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Challenge = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVerifyTwoFactorInput unmarshals raw into the VerifyTwoFactorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVerifyTwoFactorInput(ctx context.Context, raw any) (model.VerifyTwoFactorInput, error) {
+	var out model.VerifyTwoFactorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VerifyTwoFactorInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -3968,6 +4981,11 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "challenge":
+			out.Values[i] = ec._LoginPayload_challenge(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4018,6 +5036,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "verifyTwoFactor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyTwoFactor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "logout":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_logout(ctx, field)
@@ -4035,6 +5060,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "changePassword":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_changePassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "beginTwoFactorEnrollment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_beginTwoFactorEnrollment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmTwoFactorEnrollment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmTwoFactorEnrollment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disableTwoFactor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disableTwoFactor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regenerateRecoveryCodes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_regenerateRecoveryCodes(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -4146,6 +5199,77 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recoveryCodeImplementors = []string{"RecoveryCode"}
+
+func (ec *executionContext) _RecoveryCode(ctx context.Context, sel ast.SelectionSet, obj *twofactor.RecoveryCode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recoveryCodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecoveryCode")
+		case "code":
+			out.Values[i] = ec._RecoveryCode_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usedAt":
+			out.Values[i] = ec._RecoveryCode_usedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recoveryCodeSetImplementors = []string{"RecoveryCodeSet"}
+
+func (ec *executionContext) _RecoveryCodeSet(ctx context.Context, sel ast.SelectionSet, obj *model.RecoveryCodeSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recoveryCodeSetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecoveryCodeSet")
+		case "codes":
+			out.Values[i] = ec._RecoveryCodeSet_codes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -4483,6 +5607,146 @@ func (ec *executionContext) _SessionEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var twoFactorImplementors = []string{"TwoFactor"}
+
+func (ec *executionContext) _TwoFactor(ctx context.Context, sel ast.SelectionSet, obj *twofactor.Status) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, twoFactorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TwoFactor")
+		case "enabled":
+			out.Values[i] = ec._TwoFactor_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enabledAt":
+			out.Values[i] = ec._TwoFactor_enabledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recoveryCodesRemaining":
+			out.Values[i] = ec._TwoFactor_recoveryCodesRemaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recoveryCodes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TwoFactor_recoveryCodes(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var twoFactorChallengeImplementors = []string{"TwoFactorChallenge"}
+
+func (ec *executionContext) _TwoFactorChallenge(ctx context.Context, sel ast.SelectionSet, obj *model.TwoFactorChallenge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, twoFactorChallengeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TwoFactorChallenge")
+		case "token":
+			out.Values[i] = ec._TwoFactorChallenge_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._TwoFactorChallenge_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var twoFactorEnrollmentImplementors = []string{"TwoFactorEnrollment"}
+
+func (ec *executionContext) _TwoFactorEnrollment(ctx context.Context, sel ast.SelectionSet, obj *twofactor.Enrollment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, twoFactorEnrollmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TwoFactorEnrollment")
+		case "secret":
+			out.Values[i] = ec._TwoFactorEnrollment_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secretFormatted":
+			out.Values[i] = ec._TwoFactorEnrollment_secretFormatted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "otpauthUri":
+			out.Values[i] = ec._TwoFactorEnrollment_otpauthUri(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "qrCodePng":
+			out.Values[i] = ec._TwoFactorEnrollment_qrCodePng(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._TwoFactorEnrollment_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userImplementors = []string{"User"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
@@ -4509,6 +5773,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "twoFactor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_twoFactor(ctx, field, obj)
+				})
 		case "sessions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -4967,6 +6237,11 @@ func (ec *executionContext) unmarshalNChangePasswordInput2githubᚗcomᚋlatchhq
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNConfirmTwoFactorInput2githubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐConfirmTwoFactorInput(ctx context.Context, v any) (model.ConfirmTwoFactorInput, error) {
+	res, err := ec.unmarshalInputConfirmTwoFactorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
 	res, err := graphql.UnmarshalUUID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -5033,6 +6308,38 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋlatchhqᚋlatch�
 func (ec *executionContext) unmarshalNReauthenticateInput2githubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐReauthenticateInput(ctx context.Context, v any) (model.ReauthenticateInput, error) {
 	res, err := ec.unmarshalInputReauthenticateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRecoveryCode2ᚕᚖgithubᚗcomᚋlatchhqᚋlatchᚋtwofactorᚐRecoveryCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*twofactor.RecoveryCode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRecoveryCode2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋtwofactorᚐRecoveryCode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRecoveryCode2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋtwofactorᚐRecoveryCode(ctx context.Context, sel ast.SelectionSet, v *twofactor.RecoveryCode) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecoveryCode!")
+		return graphql.Null
+	}
+	return ec._RecoveryCode(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRecoveryCodeSet2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐRecoveryCodeSet(ctx context.Context, sel ast.SelectionSet, v *model.RecoveryCodeSet) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecoveryCodeSet!")
+		return graphql.Null
+	}
+	return ec._RecoveryCodeSet(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSecurityEvent2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋentᚐSecurityEvent(ctx context.Context, sel ast.SelectionSet, v *ent.SecurityEvent) graphql.Marshaler {
@@ -5144,6 +6451,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -5176,12 +6512,33 @@ func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) marshalNTwoFactor2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋtwofactorᚐStatus(ctx context.Context, sel ast.SelectionSet, v *twofactor.Status) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TwoFactor!")
+		return graphql.Null
+	}
+	return ec._TwoFactor(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTwoFactorEnrollment2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋtwofactorᚐEnrollment(ctx context.Context, sel ast.SelectionSet, v *twofactor.Enrollment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TwoFactorEnrollment!")
+		return graphql.Null
+	}
+	return ec._TwoFactorEnrollment(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
 		return graphql.Null
 	}
 	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVerifyTwoFactorInput2githubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐVerifyTwoFactorInput(ctx context.Context, v any) (model.VerifyTwoFactorInput, error) {
+	res, err := ec.unmarshalInputVerifyTwoFactorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -5415,6 +6772,31 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOTwoFactorChallenge2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐTwoFactorChallenge(ctx context.Context, sel ast.SelectionSet, v *model.TwoFactorChallenge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TwoFactorChallenge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {

@@ -6,6 +6,7 @@ import (
 	"github.com/latchhq/latch/account"
 	"github.com/latchhq/latch/ent"
 	"github.com/latchhq/latch/session"
+	"github.com/latchhq/latch/twofactor"
 )
 
 // Resolver holds the dependencies of every resolver; it is the only
@@ -14,6 +15,7 @@ type Resolver struct {
 	DB           *ent.Client
 	Accounts     *account.Service
 	SessionStore *session.Manager
+	TwoFactors   *twofactor.Service
 }
 
 // NewSchema returns the executable schema over r.

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/latchhq/latch/agent"
+	"github.com/latchhq/latch/apperr"
 	"github.com/latchhq/latch/audit"
 	"github.com/latchhq/latch/ent"
 	"github.com/latchhq/latch/graph/model"
 	"github.com/latchhq/latch/session"
+	"github.com/latchhq/latch/twofactor"
 )
 
 // SignUp is the resolver for the signUp field.
@@ -31,7 +33,16 @@ func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*
 	if err != nil {
 		return nil, err
 	}
-	return &model.LoginPayload{Auth: authPayload(a)}, nil
+	return loginPayload(a), nil
+}
+
+// VerifyTwoFactor is the resolver for the verifyTwoFactor field.
+func (r *mutationResolver) VerifyTwoFactor(ctx context.Context, input model.VerifyTwoFactorInput) (*model.AuthPayload, error) {
+	a, err := r.TwoFactors.VerifyLogin(ctx, input.Challenge, input.Code)
+	if err != nil {
+		return nil, err
+	}
+	return authPayload(a), nil
 }
 
 // Logout is the resolver for the logout field.
@@ -41,12 +52,40 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 
 // Reauthenticate is the resolver for the reauthenticate field.
 func (r *mutationResolver) Reauthenticate(ctx context.Context, input model.ReauthenticateInput) (*ent.Session, error) {
-	return r.Accounts.Reauthenticate(ctx, input.Password)
+	return r.Accounts.Reauthenticate(ctx, input.Password, deref(input.Code))
 }
 
 // ChangePassword is the resolver for the changePassword field.
 func (r *mutationResolver) ChangePassword(ctx context.Context, input model.ChangePasswordInput) (*ent.Session, error) {
 	return r.Accounts.ChangePassword(ctx, input.CurrentPassword, input.NewPassword)
+}
+
+// BeginTwoFactorEnrollment is the resolver for the beginTwoFactorEnrollment field.
+func (r *mutationResolver) BeginTwoFactorEnrollment(ctx context.Context) (*twofactor.Enrollment, error) {
+	return r.TwoFactors.Begin(ctx)
+}
+
+// ConfirmTwoFactorEnrollment is the resolver for the confirmTwoFactorEnrollment field.
+func (r *mutationResolver) ConfirmTwoFactorEnrollment(ctx context.Context, input model.ConfirmTwoFactorInput) (*model.RecoveryCodeSet, error) {
+	codes, err := r.TwoFactors.Confirm(ctx, input.Code)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RecoveryCodeSet{Codes: codes}, nil
+}
+
+// DisableTwoFactor is the resolver for the disableTwoFactor field.
+func (r *mutationResolver) DisableTwoFactor(ctx context.Context) (*twofactor.Status, error) {
+	return r.TwoFactors.Disable(ctx)
+}
+
+// RegenerateRecoveryCodes is the resolver for the regenerateRecoveryCodes field.
+func (r *mutationResolver) RegenerateRecoveryCodes(ctx context.Context) (*model.RecoveryCodeSet, error) {
+	codes, err := r.TwoFactors.Regenerate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RecoveryCodeSet{Codes: codes}, nil
 }
 
 // RevokeSession is the resolver for the revokeSession field.
@@ -98,6 +137,22 @@ func (r *sessionResolver) Methods(ctx context.Context, obj *ent.Session) ([]mode
 	return authMethods(obj.Methods), nil
 }
 
+// RecoveryCodes is the resolver for the recoveryCodes field.
+func (r *twoFactorResolver) RecoveryCodes(ctx context.Context, obj *twofactor.Status) ([]*twofactor.RecoveryCode, error) {
+	if cur := session.Current(ctx); cur == nil || cur.UserID != obj.UserID {
+		return nil, apperr.SignedOut()
+	}
+	return r.TwoFactors.RecoveryCodes(ctx)
+}
+
+// TwoFactor is the resolver for the twoFactor field.
+func (r *userResolver) TwoFactor(ctx context.Context, obj *ent.User) (*twofactor.Status, error) {
+	if _, err := pageSize(ctx, obj, nil); err != nil {
+		return nil, err
+	}
+	return r.TwoFactors.Status(ctx, obj.ID)
+}
+
 // Sessions is the resolver for the sessions field.
 func (r *userResolver) Sessions(ctx context.Context, obj *ent.User, first *int, after *string) (*model.SessionConnection, error) {
 	n, err := pageSize(ctx, obj, first)
@@ -136,6 +191,9 @@ func (r *Resolver) SecurityEvent() SecurityEventResolver { return &securityEvent
 // Session returns SessionResolver implementation.
 func (r *Resolver) Session() SessionResolver { return &sessionResolver{r} }
 
+// TwoFactor returns TwoFactorResolver implementation.
+func (r *Resolver) TwoFactor() TwoFactorResolver { return &twoFactorResolver{r} }
+
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
@@ -144,5 +202,6 @@ type (
 	queryResolver         struct{ *Resolver }
 	securityEventResolver struct{ *Resolver }
 	sessionResolver       struct{ *Resolver }
+	twoFactorResolver     struct{ *Resolver }
 	userResolver          struct{ *Resolver }
 )

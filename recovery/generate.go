@@ -6,11 +6,22 @@ import (
 	"io"
 )
 
-// Alphabet holds the code characters: the digits 2-9 and the lower-case
-// letters without i, l and o. 0/o and 1/l/i are left out because they are
-// easily confused when read from paper or typed from a screenshot. That
-// leaves 31 characters, so a code carries 10*log2(31) ≈ 49.5 bits.
-const Alphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+// Alphabet holds the code characters: Crockford's Base32 alphabet in lower
+// case, the digits 0-9 and the letters without i, l, o and u. It has exactly
+// 32 characters, so each one carries exactly 5 bits and a code carries
+// 10*5 = 50 bits.
+//
+// Crockford's alphabet is used instead of leaving out every look-alike
+// (which leaves fewer than 32 characters and a fractional number of bits):
+// o, i and l never appear in a code, and Normalize reads them as the digits
+// they resemble (o as 0, i and l as 1), so a code copied from paper or a
+// screenshot with a look-alike still matches. u is left out, as in
+// Crockford's scheme, to avoid accidental words.
+const Alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+
+// A byte maps to Alphabet[b%len(Alphabet)], which is exactly uniform only
+// if len(Alphabet) divides 256. This fails to compile otherwise.
+const _ = uint(-(256 % len(Alphabet)))
 
 const (
 	// SetSize is how many codes a user receives at once.
@@ -19,21 +30,16 @@ const (
 	codeLen  = 10 // characters per code, without the separator
 	groupLen = 5  // displayed as two groups: xxxxx-xxxxx
 
-	// acceptBelow is the largest multiple of len(Alphabet) that fits in a
-	// byte. Bytes at or above it are rejected, which makes b%len(Alphabet)
-	// exactly uniform instead of favouring the first 256%31 characters.
-	acceptBelow = 256 - 256%len(Alphabet)
-
-	// A working random source rejects 1 byte in 32 and repeats a code
-	// with probability ~2^-49, so hitting either limit means the reader is
-	// broken (e.g. returns constant bytes); fail rather than loop forever.
-	maxRejected   = 256
+	// A working random source repeats a code with probability ~2^-50, so
+	// hitting this limit means the reader is broken (e.g. returns constant
+	// bytes); fail rather than loop forever.
 	maxCollisions = 16
 )
 
 // Generate returns n distinct codes in display form (xxxxx-xxxxx), drawing
-// randomness only from r, so a fixed reader gives fixed codes. Pass the
-// codes through Normalize to get the form to hash and store.
+// randomness only from r, so a fixed reader gives fixed codes. Each code
+// consumes exactly 10 bytes. Pass the codes through Normalize to get the
+// form to hash and store.
 func Generate(r io.Reader, n int) ([]string, error) {
 	if n < 0 {
 		return nil, errors.New("recovery: negative code count")
@@ -59,30 +65,18 @@ func Generate(r io.Reader, n int) ([]string, error) {
 	return codes, nil
 }
 
-// generateOne draws one canonical code by rejection sampling bytes.
+// generateOne draws one canonical code, one byte per character. Every byte
+// value is usable: with 32 characters, b%32 keeps the low 5 bits, and each
+// character is hit by exactly 8 of the 256 byte values.
 func generateOne(r io.Reader) (string, error) {
-	var code, buf [codeLen]byte
-	filled, rejected := 0, 0
-	for filled < codeLen {
-		// Ask only for what is still missing, so the output depends on the
-		// byte stream alone and an exactly sized reader is enough.
-		chunk := buf[:codeLen-filled]
-		if _, err := io.ReadFull(r, chunk); err != nil {
-			return "", fmt.Errorf("recovery: reading random bytes: %w", err)
-		}
-		for _, b := range chunk {
-			if int(b) >= acceptBelow {
-				rejected++
-				continue
-			}
-			code[filled] = Alphabet[int(b)%len(Alphabet)]
-			filled++
-		}
-		if rejected > maxRejected {
-			return "", errors.New("recovery: random source looks broken")
-		}
+	var buf [codeLen]byte
+	if _, err := io.ReadFull(r, buf[:]); err != nil {
+		return "", fmt.Errorf("recovery: reading random bytes: %w", err)
 	}
-	return string(code[:]), nil
+	for i, b := range buf {
+		buf[i] = Alphabet[int(b)%len(Alphabet)]
+	}
+	return string(buf[:]), nil
 }
 
 func display(canonical string) string {

@@ -15,7 +15,8 @@ import (
 )
 
 // Kept separate from recovery.Alphabet so an accidental change is noticed.
-const alphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+// It is Crockford's Base32 alphabet, lower case.
+const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
 
 var shape = regexp.MustCompile("^[" + alphabet + "]{5}-[" + alphabet + "]{5}$")
 
@@ -23,8 +24,12 @@ func TestAlphabet(t *testing.T) {
 	if recovery.Alphabet != alphabet {
 		t.Fatalf("Alphabet = %q", recovery.Alphabet)
 	}
-	if strings.ContainsAny(alphabet, "0o1li") {
-		t.Fatal("alphabet contains a look-alike character")
+	if len(alphabet) != 32 {
+		t.Fatalf("%d characters, want 32 (5 bits each)", len(alphabet))
+	}
+	// o, i and l are read as 0 and 1 by Normalize; u is left out.
+	if strings.ContainsAny(alphabet, "oiluOILU") {
+		t.Fatal("alphabet contains a letter Crockford's Base32 excludes")
 	}
 	seen := map[rune]bool{}
 	for _, r := range alphabet {
@@ -76,15 +81,54 @@ func TestGenerateDeterministic(t *testing.T) {
 }
 
 func TestGenerateGolden(t *testing.T) {
-	// Bytes 248..255 must be skipped (rejection sampling), and 31+k must
-	// map to the same character as k.
-	in := []byte{255, 0, 1, 2, 3, 248, 4, 5, 6, 7, 8, 31 + 9, 247}
+	// Every byte is used, one per character, and 32*j+k maps to the same
+	// character as k; exactly 10 bytes per code are enough.
+	in := []byte{0, 32 + 1, 64 + 2, 96 + 3, 128 + 4, 160 + 5, 192 + 6, 224 + 7, 31, 255}
 	codes, err := recovery.Generate(bytes.NewReader(in), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"23456-789ab"}; !slices.Equal(codes, want) {
+	if want := []string{"01234-567zz"}; !slices.Equal(codes, want) {
 		t.Fatalf("got %v, want %v", codes, want)
+	}
+
+	// Bytes 0..39 walk the whole alphabet in order.
+	var seq []byte
+	for b := range byte(40) {
+		seq = append(seq, b)
+	}
+	codes, err = recovery.Generate(bytes.NewReader(seq), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"01234-56789", "abcde-fghjk", "mnpqr-stvwx", "yz012-34567"}
+	if !slices.Equal(codes, want) {
+		t.Fatalf("got %v, want %v", codes, want)
+	}
+}
+
+func TestGenerateByteMappingUniform(t *testing.T) {
+	// Exact, not statistical: each of the 256 byte values must map to a
+	// character, and each character must be hit by exactly 256/32 = 8.
+	counts := map[rune]int{}
+	for b := range 256 {
+		codes, err := recovery.Generate(constReader(b), 1)
+		if err != nil {
+			t.Fatalf("byte %d: %v", b, err)
+		}
+		c := []rune(codes[0])[0]
+		if want := strings.Repeat(string(c), 5); codes[0] != want+"-"+want {
+			t.Fatalf("byte %d: code %q is not one repeated character", b, codes[0])
+		}
+		counts[c]++
+	}
+	for _, r := range alphabet {
+		if counts[r] != 8 {
+			t.Errorf("%q hit by %d byte values, want 8", r, counts[r])
+		}
+	}
+	if len(counts) != len(alphabet) {
+		t.Errorf("%d distinct characters, want %d", len(counts), len(alphabet))
 	}
 }
 
@@ -97,7 +141,7 @@ func TestGenerateRegeneratesOnCollision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"23456-789ab", "ba987-65432"}; !slices.Equal(codes, want) {
+	if want := []string{"01234-56789", "98765-43210"}; !slices.Equal(codes, want) {
 		t.Fatalf("got %v, want %v", codes, want)
 	}
 }
@@ -110,11 +154,13 @@ func TestGenerateBrokenReaders(t *testing.T) {
 	if _, err := recovery.Generate(bytes.NewReader(make([]byte, 9)), 1); err == nil {
 		t.Error("short reader: no error")
 	}
-	// Constant sources must fail, not spin forever.
+	// Constant sources must fail, not spin forever, once a second code is
+	// asked for. (A single code from a constant source looks valid; every
+	// byte value is a valid draw.)
 	if _, err := recovery.Generate(constReader(0), 2); err == nil {
 		t.Error("all-zero reader: no error")
 	}
-	if _, err := recovery.Generate(constReader(255), 1); err == nil {
+	if _, err := recovery.Generate(constReader(255), 2); err == nil {
 		t.Error("all-0xff reader: no error")
 	}
 	if _, err := recovery.Generate(rand.Reader, -1); err == nil {
@@ -146,31 +192,25 @@ func TestGenerateUnbiased(t *testing.T) {
 			counts[r]++
 		}
 	}
-	// 200000 draws over 31 characters: ~6452 each, σ ≈ 79. The ±10% bound
-	// (~8σ) never flakes and catches gross skew, but not plain byte-modulo
-	// bias (+9% on the first 8 characters); the group check below does.
+	if len(counts) != len(alphabet) {
+		t.Errorf("%d distinct characters drawn, want %d", len(counts), len(alphabet))
+	}
+	// 200000 draws over 32 characters: 6250 each, σ ≈ 78. The ±10% bound
+	// (~8σ) catches gross skew, such as a character that is never drawn.
 	expect := float64(codes*10) / float64(len(alphabet))
+	chi2 := 0.0
 	for _, r := range alphabet {
-		if f := float64(counts[r]); f < 0.9*expect || f > 1.1*expect {
+		f := float64(counts[r])
+		if f < 0.9*expect || f > 1.1*expect {
 			t.Errorf("%q drawn %d times, expected ~%.0f", r, counts[r], expect)
 		}
+		chi2 += (f - expect) * (f - expect) / expect
 	}
-	if len(counts) != len(alphabet) {
-		t.Errorf("%d distinct characters drawn", len(counts))
-	}
-	// Modulo bias would favour alphabet[:256%31] by 9/8 relative to the
-	// rest. Compare group means; ±3% is ~5σ for these group sizes.
-	var lo, hi float64
-	for i, r := range alphabet {
-		if i < 256%len(alphabet) {
-			lo += float64(counts[r])
-		} else {
-			hi += float64(counts[r])
-		}
-	}
-	lo /= float64(256 % len(alphabet))
-	hi /= float64(len(alphabet) - 256%len(alphabet))
-	if ratio := lo / hi; ratio > 1.03 || ratio < 0.97 {
-		t.Errorf("first-8 / rest frequency ratio %.3f, want ~1", ratio)
+	// Subtler skew shows in the chi-squared statistic (31 degrees of
+	// freedom: mean 31, σ ≈ 7.9); P(χ² > 80) ≈ 3e-6 for a uniform draw.
+	// A 9:8 skew on 8 characters, which plain byte-modulo gave the old
+	// 31-character alphabet, would give χ² ≈ 550.
+	if chi2 > 80 {
+		t.Errorf("chi-squared = %.1f over %d characters, want < 80", chi2, len(alphabet))
 	}
 }

@@ -14,8 +14,10 @@ const maxInputLen = 64
 // Normalize turns user input into the canonical code: lower-case, no
 // separators, exactly 10 Alphabet characters. It ignores spaces and dashes
 // (ASCII and Unicode), folds upper case and full-width Latin letters and
-// digits (as NFKC would), and reports ok=false for anything else, including
-// the excluded look-alikes 0, o, 1, l and i. Hash the canonical form.
+// digits (as NFKC would), and applies Crockford's decoding rule for
+// look-alikes: o and O read as 0; i, I, l and L read as 1. It reports
+// ok=false for anything else, including u and U, which are not in the
+// alphabet. Hash the canonical form.
 func Normalize(code string) (canonical string, ok bool) {
 	if len(code) > maxInputLen {
 		return "", false
@@ -33,6 +35,12 @@ func Normalize(code string) (canonical string, ok bool) {
 			continue // U+2212 MINUS SIGN is Sm, not Pd, but pastes like a dash
 		case 'A' <= r && r <= 'Z':
 			r += 'a' - 'A'
+		}
+		switch r { // Crockford: look-alikes are read as the digit they resemble
+		case 'o':
+			r = '0'
+		case 'i', 'l':
+			r = '1'
 		}
 		// Invalid UTF-8 decodes to U+FFFD and fails the RuneSelf check.
 		if n == codeLen || r >= utf8.RuneSelf || strings.IndexByte(Alphabet, byte(r)) < 0 {

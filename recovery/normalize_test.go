@@ -35,15 +35,10 @@ func TestNormalize(t *testing.T) {
 		{"too short", "abcde-fghj", false},
 		{"too long", "abcde-fghjkm", false},
 		{"two codes", "abcde-fghjk abcde-fghjk", false},
-		{"zero", "abcd0-fghjk", false},
-		{"letter o", "abcdo-fghjk", false},
-		{"upper O", "ABCDO-FGHJK", false},
-		{"one", "abcd1-fghjk", false},
-		{"letter l", "abcdl-fghjk", false},
-		{"upper L", "ABCDL-FGHJK", false},
-		{"letter i", "abcdi-fghjk", false},
-		{"upper I", "ABCDI-FGHJK", false},
-		{"full-width zero", "abcd０-fghjk", false},
+		{"letter u", "abcdu-fghjk", false},
+		{"upper U", "ABCDU-FGHJK", false},
+		{"full-width u", "abcdｕ-fghjk", false},
+		{"full-width U", "abcdＵ-fghjk", false},
 		{"punctuation", "abcde_fghjk", false},
 		{"dot", "abcde.fghjk", false},
 		{"accented", "abcdé-fghjk", false},
@@ -63,6 +58,35 @@ func TestNormalize(t *testing.T) {
 		}
 		if !ok && got != "" {
 			t.Errorf("%s: rejected input returned %q", tc.name, got)
+		}
+	}
+}
+
+func TestNormalizeLookAlikes(t *testing.T) {
+	// Crockford's decoding rule: o/O read as 0, i/I/l/L read as 1, so each
+	// of these is the same code as the canonical one.
+	const want = "00111-01101"
+	for _, in := range []string{
+		"00111-01101",
+		"0011101101",
+		"O0I1L-o1i0l",
+		"oOiIl-0LlOI",
+		"OOIII-OIIOI",
+		"ooiii-oiioi",
+		"OOLLL-OLLOL",
+		"ooLil-OiLoI",
+		"ｏＯｉＩｌ－０Ｌｌ０１", // full-width forms fold first
+		"o o i l 1 - 0 i l 0 i",
+	} {
+		got, ok := recovery.Normalize(in)
+		if !ok || recovery.Format(got) != want {
+			t.Errorf("Normalize(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	// Look-alikes are mapped, other letters are not: u is not a 'v'.
+	for _, in := range []string{"00111-0110u", "00111-0110U", "0011u-01101"} {
+		if got, ok := recovery.Normalize(in); ok {
+			t.Errorf("Normalize(%q) = %q, accepted", in, got)
 		}
 	}
 }
@@ -94,6 +118,8 @@ func TestFormat(t *testing.T) {
 		"abcdefghjk":  "abcde-fghjk",
 		"ABCDEFGHJK":  "abcde-fghjk",
 		"abcde-fghjk": "abcde-fghjk",
+		"OIL01-OILxz": "01101-011xz",
+		"abcdu-fghjk": "abcdu-fghjk",
 		"not a code":  "not a code",
 		"":            "",
 	} {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -79,13 +80,60 @@ func (m *Main) apiOnly(next http.Handler) http.Handler {
 			writeError(w, http.StatusBadRequest, "The request body could not be read.")
 			return
 		}
-		if !json.Valid(body) || !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
-			writeError(w, http.StatusBadRequest, "The request body is not a JSON object.")
+		if msg := checkRequest(body); msg != "" {
+			writeError(w, http.StatusBadRequest, msg)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// request is the envelope of a GraphQL POST body, with its members left
+// undecoded so their kinds can be checked.
+type request struct {
+	Query         json.RawMessage `json:"query"`
+	OperationName json.RawMessage `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+// graphQLName is the GraphQL Name production (spec §2.1.9).
+var graphQLName = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]*$`)
+
+// checkRequest returns why body is not a GraphQL request, or "". It runs
+// before gqlgen decodes the body because gqlgen's own answer to a member of
+// the wrong kind quotes the decoder (Go type names) and the whole body. An
+// operationName must be a Name since gqlgen quotes it when it matches no
+// operation.
+func checkRequest(body []byte) string {
+	var r request
+	if !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) || json.Unmarshal(body, &r) != nil {
+		return "The request body is not a JSON object."
+	}
+	switch {
+	case !jsonKind(r.Query, '"'):
+		return `The request's "query" must be a string.`
+	case !jsonKind(r.OperationName, '"'):
+		return `The request's "operationName" must be a string.`
+	case !jsonKind(r.Variables, '{'):
+		return `The request's "variables" must be an object.`
+	case !jsonKind(r.Extensions, '{'):
+		return `The request's "extensions" must be an object.`
+	}
+	if len(r.OperationName) > 0 && r.OperationName[0] == '"' {
+		var name string
+		if json.Unmarshal(r.OperationName, &name) != nil || (name != "" && !graphQLName.MatchString(name)) {
+			return `The request's "operationName" is not a valid operation name.`
+		}
+	}
+	return ""
+}
+
+// jsonKind reports whether v is absent, null, or a value that starts with
+// open (a string or an object).
+func jsonKind(v json.RawMessage, open byte) bool {
+	return len(v) == 0 || v[0] == open || string(v) == "null"
 }
 
 func isUpgrade(r *http.Request) bool {

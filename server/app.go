@@ -21,6 +21,7 @@ import (
 	"github.com/latchhq/latch/graph"
 	"github.com/latchhq/latch/password"
 	"github.com/latchhq/latch/session"
+	"github.com/latchhq/latch/twofactor"
 )
 
 // Main is the whole server, wired. Tests start it on 127.0.0.1:0 with a
@@ -35,9 +36,10 @@ type Main struct {
 	// use cheap ones; production never sets it).
 	Hashing *password.Params
 
-	DB       *database.DB
-	Bus      *events.Local
-	Sessions *session.Manager
+	DB        *database.DB
+	Bus       *events.Local
+	Sessions  *session.Manager
+	TwoFactor *twofactor.Service
 
 	ln      net.Listener
 	srv     *http.Server
@@ -69,16 +71,26 @@ func (m *Main) Start(ctx context.Context) error {
 		params = *m.Hashing
 	}
 	hasher := password.New(params, runtime.NumCPU(), 2*time.Second, m.Rand)
+	key, err := m.secretKey(db)
+	if err != nil {
+		db.Close()
+		return err
+	}
 	log := audit.New(m.Clock, m.Log)
 	m.Sessions = session.New(db.Client, session.Config{
 		IdleTimeout: m.Config.IdleTimeout,
 		Lifetime:    m.Config.SessionLifetime,
 		RecentAuth:  m.Config.RecentAuth,
 	}, m.Clock, m.Rand, m.Bus, log, m.Log)
+	tfCfg := twofactor.DefaultConfig()
+	tfCfg.Issuer = m.Config.Issuer
+	tfCfg.Throttle.Base, tfCfg.Throttle.Cap = m.Config.TwoFactorLockout, m.Config.TwoFactorMaxLock
+	m.TwoFactor = twofactor.New(db.Client, key, tfCfg, m.Clock, m.Rand, m.Sessions, log, m.Log)
 	res := &graph.Resolver{
 		DB:           db.Client,
-		Accounts:     account.New(db.Client, hasher, m.Sessions, log, m.Clock, m.Log),
+		Accounts:     account.New(db.Client, hasher, m.Sessions, m.TwoFactor, log, m.Clock, m.Log),
 		SessionStore: m.Sessions,
+		TwoFactors:   m.TwoFactor,
 	}
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
@@ -157,6 +169,9 @@ func (m *Main) SweepOnce(ctx context.Context) {
 		if err != nil || n < sweepBatch {
 			break
 		}
+	}
+	if _, err := m.TwoFactor.Sweep(ctx, sweepBatch); err != nil {
+		m.Log.Warn("challenge sweep failed", "error", err)
 	}
 	for range sweepRounds {
 		n, err := audit.Sweep(ctx, m.DB.Client, m.Clock.Now(), m.Config.EventRetention, sweepBatch)

@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -28,6 +30,12 @@ type Config struct {
 	EventRetention  time.Duration
 	SweepInterval   time.Duration
 	ShutdownTimeout time.Duration
+	// SecretKey seals TOTP seeds and recovery codes; empty means a key file
+	// beside the SQLite database.
+	SecretKey        string
+	Issuer           string
+	TwoFactorLockout time.Duration
+	TwoFactorMaxLock time.Duration
 }
 
 // envName is the environment variable for a flag: --idle-timeout is
@@ -59,6 +67,10 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.IntVar(&c.MaxComplexity, "max-complexity", 1000, "highest query complexity allowed")
 	fs.DurationVar(&c.EventRetention, "event-retention", 90*24*time.Hour, "how long security-log entries are kept")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", time.Minute, "how often expired sessions and old log entries are swept")
+	fs.StringVar(&c.SecretKey, "secret-key", "", "32-byte key (hex or base64) sealing 2FA secrets; prefer the env var; empty: a generated key file beside the SQLite database")
+	fs.StringVar(&c.Issuer, "issuer", "latch", "name shown in authenticator apps")
+	fs.DurationVar(&c.TwoFactorLockout, "2fa-lockout", time.Minute, "first cool-down after 10 consecutive wrong second-factor codes; doubles with each further failure")
+	fs.DurationVar(&c.TwoFactorMaxLock, "2fa-max-lockout", time.Hour, "longest second-factor cool-down")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests get on shutdown")
 
 	var envErr error
@@ -105,8 +117,23 @@ func (c Config) validate() error {
 		return fmt.Errorf("invalid --max-complexity %d: must be at least 10", c.MaxComplexity)
 	case c.EventRetention <= 0:
 		return fmt.Errorf("invalid --event-retention %s: must be positive", c.EventRetention)
+	case c.Issuer == "" || strings.Contains(c.Issuer, ":"):
+		return fmt.Errorf("invalid --issuer %q: must be non-empty and contain no colon", c.Issuer)
+	case c.TwoFactorLockout <= 0 || c.TwoFactorMaxLock < c.TwoFactorLockout:
+		return fmt.Errorf("invalid --2fa-lockout %s / --2fa-max-lockout %s: both positive, max at least the first", c.TwoFactorLockout, c.TwoFactorMaxLock)
 	case c.SweepInterval <= 0:
 		return fmt.Errorf("invalid --sweep-interval %s: must be positive", c.SweepInterval)
+	case c.ShutdownTimeout <= 0:
+		// Zero would make every shutdown fail at once, so never exit 0.
+		return fmt.Errorf("invalid --shutdown-timeout %s: must be positive", c.ShutdownTimeout)
+	}
+	// An empty address would listen on every interface at a random port.
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("invalid --addr %q: use host:port, e.g. 127.0.0.1:8080", c.Addr)
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || u.Scheme == "" {
+		// Never quote the URL: it may carry a password.
+		return errors.New("invalid --database-url: use a URL such as sqlite://latch.db")
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err

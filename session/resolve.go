@@ -35,9 +35,11 @@ func (m *Manager) Resolve(ctx context.Context, plain string) (*ent.Session, erro
 		return nil, nil
 	}
 	if now.Sub(s.LastSeenAt) >= TouchInterval {
-		// Conditional, so instances racing on the same session write once.
+		// Conditional, so instances racing on the same session write once;
+		// the same bound as the check above, or a touch due at exactly one
+		// interval is skipped.
 		n, err := m.db.Session.Update().
-			Where(session.ID(s.ID), session.LastSeenAtLT(now.Add(-TouchInterval)), session.RevokedAtIsNil()).
+			Where(session.ID(s.ID), session.LastSeenAtLTE(now.Add(-TouchInterval)), session.RevokedAtIsNil()).
 			SetLastSeenAt(now).
 			Save(ctx)
 		if err != nil {

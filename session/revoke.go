@@ -79,10 +79,12 @@ func (m *Manager) RevokeOthers(ctx context.Context) (int, error) {
 }
 
 // EndOthers ends, inside tx, every live session of keep's user except keep
-// (for revoke-others and a password change) and returns how many.
+// (for revoke-others and a password change) and returns how many. Sessions
+// already past their deadline are left to the sweep: they are not in the
+// user's list, so counting them as signed out would be wrong.
 func (m *Manager) EndOthers(ctx context.Context, tx *ent.Tx, keep *ent.Session, reason session.EndReason) (int, error) {
 	others, err := tx.Session.Query().
-		Where(session.UserID(keep.UserID), session.IDNEQ(keep.ID), session.RevokedAtIsNil()).
+		Where(session.UserID(keep.UserID), session.IDNEQ(keep.ID), m.livePredicate()).
 		All(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("list other sessions: %w", err)

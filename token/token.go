@@ -42,6 +42,7 @@ func Valid(s, prefix string) bool {
 	if !ok || len(rest) != base64.RawURLEncoding.EncodedLen(size) {
 		return false
 	}
-	_, err := base64.RawURLEncoding.DecodeString(rest)
-	return err == nil
+	// DecodeString skips CR and LF, so check the decoded length too.
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	return err == nil && len(b) == size
 }

@@ -6,11 +6,20 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// Challenge is the predicate function for challenge builders.
+type Challenge func(*sql.Selector)
+
+// RecoveryCode is the predicate function for recoverycode builders.
+type RecoveryCode func(*sql.Selector)
+
 // SecurityEvent is the predicate function for securityevent builders.
 type SecurityEvent func(*sql.Selector)
 
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
+
+// TOTPCredential is the predicate function for totpcredential builders.
+type TOTPCredential func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -26,6 +26,13 @@ func (User) Fields() []ent.Field {
 			Sensitive(),
 		field.Time("created_at").
 			Immutable(),
+		// Consecutive second-factor failures across all challenges and
+		// instances, and the cool-down they earned (see the throttle package).
+		field.Int("second_factor_failures").
+			Default(0),
+		field.Time("second_factor_locked_until").
+			Optional().
+			Nillable(),
 	}
 }
 
@@ -33,5 +40,9 @@ func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("sessions", Session.Type),
 		edge.To("security_events", SecurityEvent.Type),
+		edge.To("totp", TOTPCredential.Type).
+			Unique(),
+		edge.To("recovery_codes", RecoveryCode.Type),
+		edge.To("challenges", Challenge.Type),
 	}
 }

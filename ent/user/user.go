@@ -19,10 +19,20 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldSecondFactorFailures holds the string denoting the second_factor_failures field in the database.
+	FieldSecondFactorFailures = "second_factor_failures"
+	// FieldSecondFactorLockedUntil holds the string denoting the second_factor_locked_until field in the database.
+	FieldSecondFactorLockedUntil = "second_factor_locked_until"
 	// EdgeSessions holds the string denoting the sessions edge name in mutations.
 	EdgeSessions = "sessions"
 	// EdgeSecurityEvents holds the string denoting the security_events edge name in mutations.
 	EdgeSecurityEvents = "security_events"
+	// EdgeTotp holds the string denoting the totp edge name in mutations.
+	EdgeTotp = "totp"
+	// EdgeRecoveryCodes holds the string denoting the recovery_codes edge name in mutations.
+	EdgeRecoveryCodes = "recovery_codes"
+	// EdgeChallenges holds the string denoting the challenges edge name in mutations.
+	EdgeChallenges = "challenges"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// SessionsTable is the table that holds the sessions relation/edge.
@@ -39,6 +49,27 @@ const (
 	SecurityEventsInverseTable = "security_events"
 	// SecurityEventsColumn is the table column denoting the security_events relation/edge.
 	SecurityEventsColumn = "user_id"
+	// TotpTable is the table that holds the totp relation/edge.
+	TotpTable = "totp_credentials"
+	// TotpInverseTable is the table name for the TOTPCredential entity.
+	// It exists in this package in order to avoid circular dependency with the "totpcredential" package.
+	TotpInverseTable = "totp_credentials"
+	// TotpColumn is the table column denoting the totp relation/edge.
+	TotpColumn = "user_id"
+	// RecoveryCodesTable is the table that holds the recovery_codes relation/edge.
+	RecoveryCodesTable = "recovery_codes"
+	// RecoveryCodesInverseTable is the table name for the RecoveryCode entity.
+	// It exists in this package in order to avoid circular dependency with the "recoverycode" package.
+	RecoveryCodesInverseTable = "recovery_codes"
+	// RecoveryCodesColumn is the table column denoting the recovery_codes relation/edge.
+	RecoveryCodesColumn = "user_id"
+	// ChallengesTable is the table that holds the challenges relation/edge.
+	ChallengesTable = "challenges"
+	// ChallengesInverseTable is the table name for the Challenge entity.
+	// It exists in this package in order to avoid circular dependency with the "challenge" package.
+	ChallengesInverseTable = "challenges"
+	// ChallengesColumn is the table column denoting the challenges relation/edge.
+	ChallengesColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -47,6 +78,8 @@ var Columns = []string{
 	FieldEmail,
 	FieldPasswordHash,
 	FieldCreatedAt,
+	FieldSecondFactorFailures,
+	FieldSecondFactorLockedUntil,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -62,6 +95,8 @@ func ValidColumn(column string) bool {
 var (
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error
+	// DefaultSecondFactorFailures holds the default value on creation for the "second_factor_failures" field.
+	DefaultSecondFactorFailures int
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -87,6 +122,16 @@ func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// BySecondFactorFailures orders the results by the second_factor_failures field.
+func BySecondFactorFailures(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSecondFactorFailures, opts...).ToFunc()
+}
+
+// BySecondFactorLockedUntil orders the results by the second_factor_locked_until field.
+func BySecondFactorLockedUntil(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSecondFactorLockedUntil, opts...).ToFunc()
 }
 
 // BySessionsCount orders the results by sessions count.
@@ -116,6 +161,41 @@ func BySecurityEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSecurityEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByTotpField orders the results by totp field.
+func ByTotpField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTotpStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByRecoveryCodesCount orders the results by recovery_codes count.
+func ByRecoveryCodesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRecoveryCodesStep(), opts...)
+	}
+}
+
+// ByRecoveryCodes orders the results by recovery_codes terms.
+func ByRecoveryCodes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRecoveryCodesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByChallengesCount orders the results by challenges count.
+func ByChallengesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newChallengesStep(), opts...)
+	}
+}
+
+// ByChallenges orders the results by challenges terms.
+func ByChallenges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newChallengesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newSessionsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -128,5 +208,26 @@ func newSecurityEventsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SecurityEventsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SecurityEventsTable, SecurityEventsColumn),
+	)
+}
+func newTotpStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TotpInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, TotpTable, TotpColumn),
+	)
+}
+func newRecoveryCodesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RecoveryCodesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RecoveryCodesTable, RecoveryCodesColumn),
+	)
+}
+func newChallengesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ChallengesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ChallengesTable, ChallengesColumn),
 	)
 }

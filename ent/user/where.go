@@ -71,6 +71,16 @@ func CreatedAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
 }
 
+// SecondFactorFailures applies equality check predicate on the "second_factor_failures" field. It's identical to SecondFactorFailuresEQ.
+func SecondFactorFailures(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldSecondFactorFailures, v))
+}
+
+// SecondFactorLockedUntil applies equality check predicate on the "second_factor_locked_until" field. It's identical to SecondFactorLockedUntilEQ.
+func SecondFactorLockedUntil(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldSecondFactorLockedUntil, v))
+}
+
 // EmailEQ applies the EQ predicate on the "email" field.
 func EmailEQ(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldEmail, v))
@@ -241,6 +251,96 @@ func CreatedAtLTE(v time.Time) predicate.User {
 	return predicate.User(sql.FieldLTE(FieldCreatedAt, v))
 }
 
+// SecondFactorFailuresEQ applies the EQ predicate on the "second_factor_failures" field.
+func SecondFactorFailuresEQ(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldSecondFactorFailures, v))
+}
+
+// SecondFactorFailuresNEQ applies the NEQ predicate on the "second_factor_failures" field.
+func SecondFactorFailuresNEQ(v int) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldSecondFactorFailures, v))
+}
+
+// SecondFactorFailuresIn applies the In predicate on the "second_factor_failures" field.
+func SecondFactorFailuresIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldIn(FieldSecondFactorFailures, vs...))
+}
+
+// SecondFactorFailuresNotIn applies the NotIn predicate on the "second_factor_failures" field.
+func SecondFactorFailuresNotIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldSecondFactorFailures, vs...))
+}
+
+// SecondFactorFailuresGT applies the GT predicate on the "second_factor_failures" field.
+func SecondFactorFailuresGT(v int) predicate.User {
+	return predicate.User(sql.FieldGT(FieldSecondFactorFailures, v))
+}
+
+// SecondFactorFailuresGTE applies the GTE predicate on the "second_factor_failures" field.
+func SecondFactorFailuresGTE(v int) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldSecondFactorFailures, v))
+}
+
+// SecondFactorFailuresLT applies the LT predicate on the "second_factor_failures" field.
+func SecondFactorFailuresLT(v int) predicate.User {
+	return predicate.User(sql.FieldLT(FieldSecondFactorFailures, v))
+}
+
+// SecondFactorFailuresLTE applies the LTE predicate on the "second_factor_failures" field.
+func SecondFactorFailuresLTE(v int) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldSecondFactorFailures, v))
+}
+
+// SecondFactorLockedUntilEQ applies the EQ predicate on the "second_factor_locked_until" field.
+func SecondFactorLockedUntilEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldSecondFactorLockedUntil, v))
+}
+
+// SecondFactorLockedUntilNEQ applies the NEQ predicate on the "second_factor_locked_until" field.
+func SecondFactorLockedUntilNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldSecondFactorLockedUntil, v))
+}
+
+// SecondFactorLockedUntilIn applies the In predicate on the "second_factor_locked_until" field.
+func SecondFactorLockedUntilIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldSecondFactorLockedUntil, vs...))
+}
+
+// SecondFactorLockedUntilNotIn applies the NotIn predicate on the "second_factor_locked_until" field.
+func SecondFactorLockedUntilNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldSecondFactorLockedUntil, vs...))
+}
+
+// SecondFactorLockedUntilGT applies the GT predicate on the "second_factor_locked_until" field.
+func SecondFactorLockedUntilGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldSecondFactorLockedUntil, v))
+}
+
+// SecondFactorLockedUntilGTE applies the GTE predicate on the "second_factor_locked_until" field.
+func SecondFactorLockedUntilGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldSecondFactorLockedUntil, v))
+}
+
+// SecondFactorLockedUntilLT applies the LT predicate on the "second_factor_locked_until" field.
+func SecondFactorLockedUntilLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldSecondFactorLockedUntil, v))
+}
+
+// SecondFactorLockedUntilLTE applies the LTE predicate on the "second_factor_locked_until" field.
+func SecondFactorLockedUntilLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldSecondFactorLockedUntil, v))
+}
+
+// SecondFactorLockedUntilIsNil applies the IsNil predicate on the "second_factor_locked_until" field.
+func SecondFactorLockedUntilIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldSecondFactorLockedUntil))
+}
+
+// SecondFactorLockedUntilNotNil applies the NotNil predicate on the "second_factor_locked_until" field.
+func SecondFactorLockedUntilNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldSecondFactorLockedUntil))
+}
+
 // HasSessions applies the HasEdge predicate on the "sessions" edge.
 func HasSessions() predicate.User {
 	return predicate.User(func(s *sql.Selector) {
@@ -279,6 +379,75 @@ func HasSecurityEvents() predicate.User {
 func HasSecurityEventsWith(preds ...predicate.SecurityEvent) predicate.User {
 	return predicate.User(func(s *sql.Selector) {
 		step := newSecurityEventsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTotp applies the HasEdge predicate on the "totp" edge.
+func HasTotp() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, TotpTable, TotpColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTotpWith applies the HasEdge predicate on the "totp" edge with a given conditions (other predicates).
+func HasTotpWith(preds ...predicate.TOTPCredential) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newTotpStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRecoveryCodes applies the HasEdge predicate on the "recovery_codes" edge.
+func HasRecoveryCodes() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RecoveryCodesTable, RecoveryCodesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRecoveryCodesWith applies the HasEdge predicate on the "recovery_codes" edge with a given conditions (other predicates).
+func HasRecoveryCodesWith(preds ...predicate.RecoveryCode) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newRecoveryCodesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasChallenges applies the HasEdge predicate on the "challenges" edge.
+func HasChallenges() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ChallengesTable, ChallengesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasChallengesWith applies the HasEdge predicate on the "challenges" edge with a given conditions (other predicates).
+func HasChallengesWith(preds ...predicate.Challenge) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newChallengesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/latchhq/latch/ent"
 )
@@ -23,6 +24,10 @@ type ChangePasswordInput struct {
 	NewPassword     string `json:"newPassword"`
 }
 
+type ConfirmTwoFactorInput struct {
+	Code string `json:"code"`
+}
+
 type LoginInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
@@ -30,7 +35,8 @@ type LoginInput struct {
 
 // Exactly one of auth and challenge is set.
 type LoginPayload struct {
-	Auth *AuthPayload `json:"auth,omitempty"`
+	Auth      *AuthPayload        `json:"auth,omitempty"`
+	Challenge *TwoFactorChallenge `json:"challenge,omitempty"`
 }
 
 type PageInfo struct {
@@ -42,6 +48,11 @@ type ReauthenticateInput struct {
 	Password string `json:"password"`
 	// The current TOTP code or a recovery code; required when two-factor authentication is on.
 	Code *string `json:"code,omitempty"`
+}
+
+// Recovery codes in display form. Shown here once; keep them somewhere safe.
+type RecoveryCodeSet struct {
+	Codes []string `json:"codes"`
 }
 
 type SecurityEventConnection struct {
@@ -69,6 +80,19 @@ type SessionEdge struct {
 type SignUpInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+}
+
+// The second step of a login: send token and a code to verifyTwoFactor.
+type TwoFactorChallenge struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+type VerifyTwoFactorInput struct {
+	// The challenge token from login.
+	Challenge string `json:"challenge"`
+	// A 6-digit code from the authenticator app, or a recovery code.
+	Code string `json:"code"`
 }
 
 // How a session signed in.
