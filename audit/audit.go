@@ -49,7 +49,12 @@ func New(clk clock.Clock, log *slog.Logger) *Log {
 // The log line is written only after the row; it holds ids, never secrets.
 func (l *Log) Record(ctx context.Context, c *ent.Client, userID uuid.UUID, sessionID *uuid.UUID, kind Kind, attrs ...slog.Attr) error {
 	meta := client.From(ctx)
-	_, err := c.SecurityEvent.Create().
+	id, err := newID()
+	if err != nil {
+		return fmt.Errorf("record %s: %w", kind, err)
+	}
+	_, err = c.SecurityEvent.Create().
+		SetID(id).
 		SetUserID(userID).
 		SetKind(kind).
 		SetAt(l.clock.Now()).
@@ -82,3 +87,9 @@ func (l *Log) Info(ctx context.Context, kind Kind, userID uuid.UUID, sessionID *
 	all = append(all, attrs...)
 	l.log.LogAttrs(ctx, slog.LevelInfo, "security event", all...)
 }
+
+// newID is a version 7 UUID. The log is ordered by (at, id), and events
+// written in the same instant (sign-up writes SIGNED_UP and LOGGED_IN
+// together) must still list in the order they happened: within a process
+// each version 7 UUID is greater than the one before; random ones are not.
+func newID() (uuid.UUID, error) { return uuid.NewV7() }

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/google/uuid"
 	"github.com/latchhq/latch/ent"
+	"github.com/latchhq/latch/events"
 	"github.com/latchhq/latch/graph/model"
 	"github.com/latchhq/latch/twofactor"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -35,6 +36,8 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	SecurityEvent() SecurityEventResolver
 	Session() SessionResolver
+	SessionEvent() SessionEventResolver
+	Subscription() SubscriptionResolver
 	TwoFactor() TwoFactorResolver
 	User() UserResolver
 }
@@ -134,6 +137,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SessionEvent struct {
+		At      func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Session func(childComplexity int) int
+	}
+
+	Subscription struct {
+		SessionEvents func(childComplexity int) int
+	}
+
 	TwoFactor struct {
 		Enabled                func(childComplexity int) int
 		EnabledAt              func(childComplexity int) int
@@ -196,6 +209,12 @@ type SessionResolver interface {
 
 	ExpiresAt(ctx context.Context, obj *ent.Session) (*time.Time, error)
 	Methods(ctx context.Context, obj *ent.Session) ([]model.AuthMethod, error)
+}
+type SessionEventResolver interface {
+	Kind(ctx context.Context, obj *events.SessionEvent) (model.SessionEventKind, error)
+}
+type SubscriptionResolver interface {
+	SessionEvents(ctx context.Context) (<-chan *events.SessionEvent, error)
 }
 type TwoFactorResolver interface {
 	RecoveryCodes(ctx context.Context, obj *twofactor.Status) ([]*twofactor.RecoveryCode, error)
@@ -584,6 +603,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SessionEdge.Node(childComplexity), true
 
+	case "SessionEvent.at":
+		if e.ComplexityRoot.SessionEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.At(childComplexity), true
+	case "SessionEvent.kind":
+		if e.ComplexityRoot.SessionEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Kind(childComplexity), true
+	case "SessionEvent.session":
+		if e.ComplexityRoot.SessionEvent.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Session(childComplexity), true
+
+	case "Subscription.sessionEvents":
+		if e.ComplexityRoot.Subscription.SessionEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.SessionEvents(childComplexity), true
+
 	case "TwoFactor.enabled":
 		if e.ComplexityRoot.TwoFactor.Enabled == nil {
 			break
@@ -765,6 +810,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -800,6 +862,27 @@ scalar Time
 type Query {
   "The signed-in user, or null without a valid session."
   viewer: User
+}
+
+type Subscription {
+  """
+  Changes to the viewer's sessions, live (websocket only). When the
+  connection's own session ends, its REVOKED or EXPIRED event arrives and
+  then the connection is closed.
+  """
+  sessionEvents: SessionEvent!
+}
+
+enum SessionEventKind {
+  CREATED
+  REVOKED
+  EXPIRED
+}
+
+type SessionEvent {
+  kind: SessionEventKind!
+  session: Session!
+  at: Time!
 }
 
 type User {
@@ -1152,6 +1235,18 @@ func (ec *executionContext) childFields_SessionEdge(ctx context.Context, field g
 		return ec.fieldContext_SessionEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SessionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SessionEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SessionEvent_kind(ctx, field)
+	case "session":
+		return ec.fieldContext_SessionEvent_session(ctx, field)
+	case "at":
+		return ec.fieldContext_SessionEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SessionEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_TwoFactor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3098,6 +3193,116 @@ func (ec *executionContext) fieldContext_SessionEdge_node(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Session(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SessionEvent_kind(ctx context.Context, field graphql.CollectedField, obj *events.SessionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SessionEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SessionEvent().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SessionEventKind) graphql.Marshaler {
+			return ec.marshalNSessionEventKind2githubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐSessionEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SessionEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SessionEvent", field, true, true, "SessionEventKind")
+}
+
+func (ec *executionContext) _SessionEvent_session(ctx context.Context, field graphql.CollectedField, obj *events.SessionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SessionEvent_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Session, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Session) graphql.Marshaler {
+			return ec.marshalNSession2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋentᚐSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SessionEvent_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SessionEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Session(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SessionEvent_at(ctx context.Context, field graphql.CollectedField, obj *events.SessionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SessionEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SessionEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SessionEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Subscription_sessionEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_sessionEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().SessionEvents(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *events.SessionEvent) graphql.Marshaler {
+			return ec.marshalNSessionEvent2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋeventsᚐSessionEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_sessionEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SessionEvent(ctx, field)
 		},
 	}
 	return fc, nil
@@ -5607,6 +5812,70 @@ func (ec *executionContext) _SessionEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var sessionEventImplementors = []string{"SessionEvent"}
+
+func (ec *executionContext) _SessionEvent(ctx context.Context, sel ast.SelectionSet, obj *events.SessionEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sessionEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SessionEvent")
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SessionEvent_kind(ctx, field, obj)
+				})
+		case "session":
+			out.Values[i] = ec._SessionEvent_session(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._SessionEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "sessionEvents":
+		return ec._Subscription_sessionEvents(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var twoFactorImplementors = []string{"TwoFactor"}
 
 func (ec *executionContext) _TwoFactor(ctx context.Context, sel ast.SelectionSet, obj *twofactor.Status) graphql.Marshaler {
@@ -6430,6 +6699,24 @@ func (ec *executionContext) marshalNSessionEdge2ᚖgithubᚗcomᚋlatchhqᚋlatc
 		return graphql.Null
 	}
 	return ec._SessionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSessionEvent2ᚖgithubᚗcomᚋlatchhqᚋlatchᚋeventsᚐSessionEvent(ctx context.Context, sel ast.SelectionSet, v *events.SessionEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SessionEvent!")
+		return graphql.Null
+	}
+	return ec._SessionEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSessionEventKind2githubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐSessionEventKind(ctx context.Context, v any) (model.SessionEventKind, error) {
+	var res model.SessionEventKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSessionEventKind2githubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐSessionEventKind(ctx context.Context, sel ast.SelectionSet, v model.SessionEventKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNSignUpInput2githubᚗcomᚋlatchhqᚋlatchᚋgraphᚋmodelᚐSignUpInput(ctx context.Context, v any) (model.SignUpInput, error) {

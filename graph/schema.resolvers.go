@@ -13,6 +13,7 @@ import (
 	"github.com/latchhq/latch/apperr"
 	"github.com/latchhq/latch/audit"
 	"github.com/latchhq/latch/ent"
+	"github.com/latchhq/latch/events"
 	"github.com/latchhq/latch/graph/model"
 	"github.com/latchhq/latch/session"
 	"github.com/latchhq/latch/twofactor"
@@ -137,6 +138,16 @@ func (r *sessionResolver) Methods(ctx context.Context, obj *ent.Session) ([]mode
 	return authMethods(obj.Methods), nil
 }
 
+// Kind is the resolver for the kind field.
+func (r *sessionEventResolver) Kind(ctx context.Context, obj *events.SessionEvent) (model.SessionEventKind, error) {
+	return model.SessionEventKind(obj.Kind), nil
+}
+
+// SessionEvents is the resolver for the sessionEvents field.
+func (r *subscriptionResolver) SessionEvents(ctx context.Context) (<-chan *events.SessionEvent, error) {
+	return r.sessionEvents(ctx)
+}
+
 // RecoveryCodes is the resolver for the recoveryCodes field.
 func (r *twoFactorResolver) RecoveryCodes(ctx context.Context, obj *twofactor.Status) ([]*twofactor.RecoveryCode, error) {
 	if cur := session.Current(ctx); cur == nil || cur.UserID != obj.UserID {
@@ -191,6 +202,12 @@ func (r *Resolver) SecurityEvent() SecurityEventResolver { return &securityEvent
 // Session returns SessionResolver implementation.
 func (r *Resolver) Session() SessionResolver { return &sessionResolver{r} }
 
+// SessionEvent returns SessionEventResolver implementation.
+func (r *Resolver) SessionEvent() SessionEventResolver { return &sessionEventResolver{r} }
+
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 // TwoFactor returns TwoFactorResolver implementation.
 func (r *Resolver) TwoFactor() TwoFactorResolver { return &twoFactorResolver{r} }
 
@@ -202,6 +219,8 @@ type (
 	queryResolver         struct{ *Resolver }
 	securityEventResolver struct{ *Resolver }
 	sessionResolver       struct{ *Resolver }
+	sessionEventResolver  struct{ *Resolver }
+	subscriptionResolver  struct{ *Resolver }
 	twoFactorResolver     struct{ *Resolver }
 	userResolver          struct{ *Resolver }
 )

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -36,18 +35,11 @@ func (m *Main) graphQL(res *graph.Resolver) http.Handler {
 	}
 	srv.Use(extension.FixedComplexityLimit(m.Config.MaxComplexity))
 	srv.Use(graph.DepthLimit{Max: m.Config.MaxDepth})
+	srv.AroundOperations(subscriptionsOnly)
 	srv.AroundFields(graph.FieldErrors)
 	srv.SetErrorPresenter(graph.ErrorPresenter(m.Log))
 	srv.SetRecoverFunc(graph.Recover(m.Log))
 	return srv
-}
-
-func (m *Main) websocket() transport.Websocket {
-	return transport.Websocket{
-		KeepAlivePingInterval: 20 * time.Second,
-		InitTimeout:           5 * time.Second,
-		InitFunc:              m.wsInit,
-	}
 }
 
 // apiOnly enforces the transport rules before gqlgen sees the request: a

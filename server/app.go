@@ -19,6 +19,7 @@ import (
 	"github.com/latchhq/latch/database"
 	"github.com/latchhq/latch/events"
 	"github.com/latchhq/latch/graph"
+	"github.com/latchhq/latch/live"
 	"github.com/latchhq/latch/password"
 	"github.com/latchhq/latch/session"
 	"github.com/latchhq/latch/twofactor"
@@ -38,6 +39,7 @@ type Main struct {
 
 	DB        *database.DB
 	Bus       *events.Local
+	Hub       *live.Hub
 	Sessions  *session.Manager
 	TwoFactor *twofactor.Service
 
@@ -66,6 +68,11 @@ func (m *Main) Start(ctx context.Context) error {
 	}
 	m.DB = db
 	m.Bus = events.NewLocal()
+	m.Hub = live.NewHub(m.Bus, live.Limits{
+		SocketsPerSession: wsSocketsPerSession,
+		FeedsPerSocket:    wsFeedsPerSocket,
+		Grace:             wsRevokeGrace,
+	})
 	params := password.DefaultParams()
 	if m.Hashing != nil {
 		params = *m.Hashing

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
-
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/latchhq/latch/agent"
 	"github.com/latchhq/latch/client"
@@ -97,23 +93,4 @@ func bearer(h string) (string, bool) {
 	}
 	tok = strings.TrimSpace(tok)
 	return tok, tok != ""
-}
-
-var errUnauthenticated = errors.New("not signed in: send {\"authorization\": \"Bearer <token>\"} in connection_init")
-
-// wsInit authenticates a websocket at connection_init.
-func (m *Main) wsInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	tok, ok := bearer(p.Authorization())
-	if !ok {
-		return ctx, nil, errUnauthenticated
-	}
-	s, err := m.Sessions.Resolve(ctx, tok)
-	if err != nil {
-		m.Log.Error("resolve session failed", "error", err)
-		return ctx, nil, errors.New("service unavailable")
-	}
-	if s == nil {
-		return ctx, nil, errUnauthenticated
-	}
-	return session.WithCurrent(ctx, s), nil, nil
 }

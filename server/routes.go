@@ -13,7 +13,7 @@ import (
 func (m *Main) routes(res *graph.Resolver) http.Handler {
 	mux := http.NewServeMux()
 	api := m.graphQL(res)
-	mux.Handle("/graphql", m.withClient(m.apiOnly(m.withSession(api))))
+	mux.Handle("/graphql", m.withClient(m.allowOrigin(m.apiOnly(m.withSession(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok\n")
 	})

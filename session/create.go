@@ -21,10 +21,18 @@ func (m *Manager) Create(ctx context.Context, tx *ent.Tx, userID uuid.UUID, meth
 	if err != nil {
 		return nil, "", fmt.Errorf("create session: %w", err)
 	}
+	// Version 7, so logins in the same instant still list newest first:
+	// the list is ordered by (created_at, id), and within a process each
+	// version 7 UUID is greater than the one before.
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, "", fmt.Errorf("create session: %w", err)
+	}
 	meta := client.From(ctx)
 	browser, os := agent.Parse(meta.UserAgent)
 	now := m.clock.Now()
 	s, err := tx.Session.Create().
+		SetID(id).
 		SetUserID(userID).
 		SetTokenHash(hash).
 		SetIP(meta.IP).

@@ -82,6 +82,9 @@ type SignUpInput struct {
 	Password string `json:"password"`
 }
 
+type Subscription struct {
+}
+
 // The second step of a login: send token and a code to verifyTwoFactor.
 type TwoFactorChallenge struct {
 	Token     string    `json:"token"`
@@ -223,6 +226,63 @@ func (e *SecurityEventKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e SecurityEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SessionEventKind string
+
+const (
+	SessionEventKindCreated SessionEventKind = "CREATED"
+	SessionEventKindRevoked SessionEventKind = "REVOKED"
+	SessionEventKindExpired SessionEventKind = "EXPIRED"
+)
+
+var AllSessionEventKind = []SessionEventKind{
+	SessionEventKindCreated,
+	SessionEventKindRevoked,
+	SessionEventKindExpired,
+}
+
+func (e SessionEventKind) IsValid() bool {
+	switch e {
+	case SessionEventKindCreated, SessionEventKindRevoked, SessionEventKindExpired:
+		return true
+	}
+	return false
+}
+
+func (e SessionEventKind) String() string {
+	return string(e)
+}
+
+func (e *SessionEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SessionEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SessionEventKind", str)
+	}
+	return nil
+}
+
+func (e SessionEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SessionEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SessionEventKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
