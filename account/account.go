@@ -11,6 +11,7 @@ import (
 	"github.com/latchhq/latch/clock"
 	"github.com/latchhq/latch/ent"
 	"github.com/latchhq/latch/session"
+	"github.com/latchhq/latch/throttle"
 )
 
 // Hasher is the password hashing this package needs.
@@ -30,20 +31,39 @@ type SecondFactor interface {
 	CheckCode(ctx context.Context, userID uuid.UUID, code string) (string, error)
 }
 
+// Deps is what a Service is built from.
+type Deps struct {
+	DB           *ent.Client
+	Hasher       Hasher
+	Sessions     *session.Manager
+	SecondFactor SecondFactor
+	Keyer        Keyer
+	Audit        *audit.Log
+	Clock        clock.Clock
+	Log          *slog.Logger
+	// Throttle is the cool-down for consecutive wrong passwords per email.
+	Throttle throttle.Policy
+}
+
 // Service is the account flows.
 type Service struct {
 	db       *ent.Client
 	hasher   Hasher
 	sessions *session.Manager
+	second   SecondFactor
+	keyer    Keyer
 	audit    *audit.Log
 	clock    clock.Clock
 	log      *slog.Logger
-	second   SecondFactor
+	throttle throttle.Policy
 }
 
 // New returns a Service.
-func New(db *ent.Client, h Hasher, sm *session.Manager, sf SecondFactor, a *audit.Log, clk clock.Clock, log *slog.Logger) *Service {
-	return &Service{db: db, hasher: h, sessions: sm, second: sf, audit: a, clock: clk, log: log}
+func New(d Deps) *Service {
+	return &Service{
+		db: d.DB, hasher: d.Hasher, sessions: d.Sessions, second: d.SecondFactor, keyer: d.Keyer,
+		audit: d.Audit, clock: d.Clock, log: d.Log, throttle: d.Throttle,
+	}
 }
 
 // Auth is a signed-in result: the user, the new session and its token

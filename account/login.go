@@ -55,9 +55,14 @@ func (s *Service) Login(ctx context.Context, email, pw string) (*LoginResult, er
 }
 
 // checkPassword returns the user whose email and password match, or the
-// uniform INVALID_CREDENTIALS. A matching hash with old parameters is
+// uniform INVALID_CREDENTIALS; RATE_LIMITED during a cool-down earned by
+// wrong passwords for that email. A matching hash with old parameters is
 // replaced by one with the current parameters.
 func (s *Service) checkPassword(ctx context.Context, email, pw string) (*ent.User, error) {
+	key := s.throttleKey(email)
+	if err := s.checkPasswordThrottle(ctx, key); err != nil {
+		return nil, err
+	}
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		addr = "" // still do the dummy hash: a malformed email must not be faster
@@ -74,6 +79,9 @@ func (s *Service) checkPassword(ctx context.Context, email, pw string) (*ent.Use
 			return nil, err
 		}
 		s.audit.Info(ctx, audit.LoginFailed, uuid.Nil, nil, slog.String("reason", "unknown email"))
+		if err := s.passwordFailed(ctx, key); err != nil {
+			return nil, err
+		}
 		return nil, invalidCredentials()
 	}
 	ok, rehash, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
@@ -84,12 +92,36 @@ func (s *Service) checkPassword(ctx context.Context, email, pw string) (*ent.Use
 		if err := s.audit.Record(ctx, s.db, u.ID, nil, audit.LoginFailed, slog.String("reason", "wrong password")); err != nil {
 			return nil, err
 		}
+		if err := s.passwordFailed(ctx, key); err != nil {
+			return nil, err
+		}
 		return nil, invalidCredentials()
+	}
+	if err := s.passwordSucceeded(ctx, key); err != nil {
+		return nil, err
 	}
 	if rehash {
 		s.rehash(ctx, u, pw)
 	}
 	return u, nil
+}
+
+// verifyOwn checks the signed-in user's password (reauthenticate, change
+// password) under the same per-email throttle as login, so a stolen
+// session cannot guess the password at leisure.
+func (s *Service) verifyOwn(ctx context.Context, u *ent.User, pw string) (bool, error) {
+	key := s.throttleKey(u.Email)
+	if err := s.checkPasswordThrottle(ctx, key); err != nil {
+		return false, err
+	}
+	ok, _, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, s.passwordFailed(ctx, key)
+	}
+	return true, s.passwordSucceeded(ctx, key)
 }
 
 // rehash upgrades a stored hash to the current parameters; a failure only

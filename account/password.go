@@ -31,7 +31,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*en
 	if err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
-	ok, _, err := s.hasher.Verify(ctx, current, u.PasswordHash)
+	ok, err := s.verifyOwn(ctx, u, current)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func (s *Service) Reauthenticate(ctx context.Context, pw, code string) (*ent.Ses
 	if err != nil {
 		return nil, fmt.Errorf("reauthenticate: %w", err)
 	}
-	ok, _, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
+	ok, err := s.verifyOwn(ctx, u, pw)
 	if err != nil {
 		return nil, err
 	}

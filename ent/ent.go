@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/latchhq/latch/ent/challenge"
+	"github.com/latchhq/latch/ent/loginthrottle"
 	"github.com/latchhq/latch/ent/recoverycode"
 	"github.com/latchhq/latch/ent/securityevent"
 	"github.com/latchhq/latch/ent/session"
@@ -79,6 +80,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			challenge.Table:      challenge.ValidColumn,
+			loginthrottle.Table:  loginthrottle.ValidColumn,
 			recoverycode.Table:   recoverycode.ValidColumn,
 			securityevent.Table:  securityevent.ValidColumn,
 			session.Table:        session.ValidColumn,

@@ -5,6 +5,7 @@ package ent
 import (
 	"github.com/google/uuid"
 	"github.com/latchhq/latch/ent/challenge"
+	"github.com/latchhq/latch/ent/loginthrottle"
 	"github.com/latchhq/latch/ent/recoverycode"
 	"github.com/latchhq/latch/ent/schema"
 	"github.com/latchhq/latch/ent/securityevent"
@@ -27,6 +28,16 @@ func init() {
 	challengeDescID := challengeFields[0].Descriptor()
 	// challenge.DefaultID holds the default value on creation for the id field.
 	challenge.DefaultID = challengeDescID.Default.(func() uuid.UUID)
+	loginthrottleFields := schema.LoginThrottle{}.Fields()
+	_ = loginthrottleFields
+	// loginthrottleDescFailures is the schema descriptor for failures field.
+	loginthrottleDescFailures := loginthrottleFields[2].Descriptor()
+	// loginthrottle.DefaultFailures holds the default value on creation for the failures field.
+	loginthrottle.DefaultFailures = loginthrottleDescFailures.Default.(int)
+	// loginthrottleDescID is the schema descriptor for id field.
+	loginthrottleDescID := loginthrottleFields[0].Descriptor()
+	// loginthrottle.DefaultID holds the default value on creation for the id field.
+	loginthrottle.DefaultID = loginthrottleDescID.Default.(func() uuid.UUID)
 	recoverycodeFields := schema.RecoveryCode{}.Fields()
 	_ = recoverycodeFields
 	// recoverycodeDescID is the schema descriptor for id field.

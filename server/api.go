@@ -35,6 +35,7 @@ func (m *Main) graphQL(res *graph.Resolver) http.Handler {
 	}
 	srv.Use(extension.FixedComplexityLimit(m.Config.MaxComplexity))
 	srv.Use(graph.DepthLimit{Max: m.Config.MaxDepth})
+	srv.Use(graph.OneSensitiveMutation{})
 	srv.AroundOperations(subscriptionsOnly)
 	srv.AroundFields(graph.FieldErrors)
 	srv.SetErrorPresenter(graph.ErrorPresenter(m.Log))

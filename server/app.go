@@ -42,6 +42,7 @@ type Main struct {
 	Hub       *live.Hub
 	Sessions  *session.Manager
 	TwoFactor *twofactor.Service
+	Accounts  *account.Service
 
 	ln      net.Listener
 	srv     *http.Server
@@ -91,11 +92,15 @@ func (m *Main) Start(ctx context.Context) error {
 	}, m.Clock, m.Rand, m.Bus, log, m.Log)
 	tfCfg := twofactor.DefaultConfig()
 	tfCfg.Issuer = m.Config.Issuer
-	tfCfg.Throttle.Base, tfCfg.Throttle.Cap = m.Config.TwoFactorLockout, m.Config.TwoFactorMaxLock
+	tfCfg.Throttle.Base, tfCfg.Throttle.Cap = m.Config.Lockout, m.Config.MaxLockout
 	m.TwoFactor = twofactor.New(db.Client, key, tfCfg, m.Clock, m.Rand, m.Sessions, log, m.Log)
+	m.Accounts = account.New(account.Deps{
+		DB: db.Client, Hasher: hasher, Sessions: m.Sessions, SecondFactor: m.TwoFactor, Keyer: key,
+		Audit: log, Clock: m.Clock, Log: m.Log, Throttle: tfCfg.Throttle,
+	})
 	res := &graph.Resolver{
 		DB:           db.Client,
-		Accounts:     account.New(db.Client, hasher, m.Sessions, m.TwoFactor, log, m.Clock, m.Log),
+		Accounts:     m.Accounts,
 		SessionStore: m.Sessions,
 		TwoFactors:   m.TwoFactor,
 	}
@@ -179,6 +184,9 @@ func (m *Main) SweepOnce(ctx context.Context) {
 	}
 	if _, err := m.TwoFactor.Sweep(ctx, sweepBatch); err != nil {
 		m.Log.Warn("challenge sweep failed", "error", err)
+	}
+	if _, err := m.Accounts.SweepThrottle(ctx, sweepBatch); err != nil {
+		m.Log.Warn("login throttle sweep failed", "error", err)
 	}
 	for range sweepRounds {
 		n, err := audit.Sweep(ctx, m.DB.Client, m.Clock.Now(), m.Config.EventRetention, sweepBatch)

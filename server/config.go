@@ -32,10 +32,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// SecretKey seals TOTP seeds and recovery codes; empty means a key file
 	// beside the SQLite database.
-	SecretKey        string
-	Issuer           string
-	TwoFactorLockout time.Duration
-	TwoFactorMaxLock time.Duration
+	SecretKey  string
+	Issuer     string
+	Lockout    time.Duration
+	MaxLockout time.Duration
 }
 
 // envName is the environment variable for a flag: --idle-timeout is
@@ -69,8 +69,8 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", time.Minute, "how often expired sessions and old log entries are swept")
 	fs.StringVar(&c.SecretKey, "secret-key", "", "32-byte key (hex or base64) sealing 2FA secrets; prefer the env var; empty: a generated key file beside the SQLite database")
 	fs.StringVar(&c.Issuer, "issuer", "latch", "name shown in authenticator apps")
-	fs.DurationVar(&c.TwoFactorLockout, "2fa-lockout", time.Minute, "first cool-down after 10 consecutive wrong second-factor codes; doubles with each further failure")
-	fs.DurationVar(&c.TwoFactorMaxLock, "2fa-max-lockout", time.Hour, "longest second-factor cool-down")
+	fs.DurationVar(&c.Lockout, "lockout", time.Minute, "first cool-down after 10 consecutive wrong passwords (per email) or second-factor codes (per account); doubles with each further failure")
+	fs.DurationVar(&c.MaxLockout, "max-lockout", time.Hour, "longest such cool-down")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests get on shutdown")
 
 	var envErr error
@@ -119,8 +119,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("invalid --event-retention %s: must be positive", c.EventRetention)
 	case c.Issuer == "" || strings.Contains(c.Issuer, ":"):
 		return fmt.Errorf("invalid --issuer %q: must be non-empty and contain no colon", c.Issuer)
-	case c.TwoFactorLockout <= 0 || c.TwoFactorMaxLock < c.TwoFactorLockout:
-		return fmt.Errorf("invalid --2fa-lockout %s / --2fa-max-lockout %s: both positive, max at least the first", c.TwoFactorLockout, c.TwoFactorMaxLock)
+	case c.Lockout <= 0 || c.MaxLockout < c.Lockout:
+		return fmt.Errorf("invalid --lockout %s / --max-lockout %s: both positive, max at least the first", c.Lockout, c.MaxLockout)
 	case c.SweepInterval <= 0:
 		return fmt.Errorf("invalid --sweep-interval %s: must be positive", c.SweepInterval)
 	case c.ShutdownTimeout <= 0:

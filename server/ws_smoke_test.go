@@ -60,3 +60,17 @@ func TestWebsocketSmoke(t *testing.T) {
 		t.Fatal("socket still open")
 	}
 }
+
+func TestOneSensitiveMutationPerRequest(t *testing.T) {
+	s := start(t)
+	s.signUp("batch@example.com", req{})
+	q := `mutation { a: login(input: {email: "batch@example.com", password: "x"}) { auth { token } } b: login(input: {email: "batch@example.com", password: "y"}) { auth { token } } }`
+	r := s.gql(q, req{})
+	if r.Code() != "BAD_USER_INPUT" || r.Data["a"] != nil {
+		t.Fatalf("two logins in one operation: %s", r.Raw)
+	}
+	q = `mutation { ...F ...F } fragment F on Mutation { login(input: {email: "batch@example.com", password: "x"}) { auth { token } } }`
+	if r := s.gql(q, req{}); r.Code() != "BAD_USER_INPUT" {
+		t.Fatalf("fragments: %s", r.Raw)
+	}
+}

@@ -28,11 +28,11 @@ func (p Policy) CoolDown(failures int) time.Duration {
 	return min(d, p.Cap)
 }
 
-// Check returns RATE_LIMITED while lockedUntil is in the future, with the
-// seconds left; nil otherwise.
-func Check(lockedUntil *time.Time, now time.Time) error {
+// Check returns RATE_LIMITED with msg while lockedUntil is in the future,
+// carrying the time left; nil otherwise.
+func Check(lockedUntil *time.Time, now time.Time, msg string) error {
 	if lockedUntil == nil || !now.Before(*lockedUntil) {
 		return nil
 	}
-	return apperr.Limited(lockedUntil.Sub(now), "Too many wrong codes. Wait before trying again.")
+	return apperr.Limited(lockedUntil.Sub(now), msg)
 }

@@ -27,10 +27,10 @@ func TestCoolDown(t *testing.T) {
 func TestCheck(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	later := now.Add(90 * time.Second)
-	if err := throttle.Check(nil, now); err != nil {
+	if err := throttle.Check(nil, now, "wait"); err != nil {
 		t.Errorf("no lock: %v", err)
 	}
-	err := throttle.Check(&later, now)
+	err := throttle.Check(&later, now, "wait")
 	var ae *apperr.Error
 	if apperr.CodeOf(err) != apperr.RateLimited {
 		t.Fatalf("locked: %v", err)
@@ -38,7 +38,7 @@ func TestCheck(t *testing.T) {
 	if ae = err.(*apperr.Error); ae.RetryAfter != 90*time.Second {
 		t.Errorf("RetryAfter = %s", ae.RetryAfter)
 	}
-	if err := throttle.Check(&later, later); err != nil {
+	if err := throttle.Check(&later, later, "wait"); err != nil {
 		t.Errorf("lock over: %v", err)
 	}
 }

@@ -111,7 +111,7 @@ func (s *Service) checkThrottle(ctx context.Context, userID uuid.UUID) error {
 	if err != nil {
 		return fmt.Errorf("load throttle: %w", err)
 	}
-	return throttle.Check(u.SecondFactorLockedUntil, s.clock.Now())
+	return throttle.Check(u.SecondFactorLockedUntil, s.clock.Now(), "Too many wrong codes. Wait before trying again.")
 }
 
 // resetThrottle clears userID's failure run inside tx after a success.

@@ -1,0 +1,66 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// sensitive are the mutations that check a password or a code. One
+// operation may carry at most one of them, so aliases cannot pack a
+// thousand guesses into one request; each attempt also counts on its own
+// against the throttles.
+var sensitive = map[string]bool{
+	"signUp":                     true,
+	"login":                      true,
+	"verifyTwoFactor":            true,
+	"reauthenticate":             true,
+	"changePassword":             true,
+	"confirmTwoFactorEnrollment": true,
+}
+
+// OneSensitiveMutation refuses operations with more than one sensitive
+// mutation field.
+type OneSensitiveMutation struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = OneSensitiveMutation{}
+
+func (OneSensitiveMutation) ExtensionName() string                   { return "OneSensitiveMutation" }
+func (OneSensitiveMutation) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (OneSensitiveMutation) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return nil
+	}
+	if countSensitive(oc.Operation.SelectionSet, 0) > 1 {
+		return gqlerror.Errorf("Send one sign-in or verification step per request.")
+	}
+	return nil
+}
+
+func countSensitive(ss ast.SelectionSet, level int) int {
+	if level > 4 { // fragments nest; root fields are never deeper than this
+		return 0
+	}
+	n := 0
+	for _, sel := range ss {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if sensitive[s.Name] {
+				n++
+			}
+		case *ast.InlineFragment:
+			n += countSensitive(s.SelectionSet, level+1)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				n += countSensitive(s.Definition.SelectionSet, level+1)
+			}
+		}
+	}
+	return n
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPasswordThrottle(t *testing.T) {
+	s := start(t)
+	s.signUp("known@example.com", req{})
+	attempt := func(email, pw string) *gqlResponse {
+		return s.gql(loginQuery, req{Vars: map[string]any{"e": email, "p": pw}})
+	}
+	for _, email := range []string{"known@example.com", "nobody@example.com"} {
+		t.Run(email, func(t *testing.T) {
+			for i := range 10 {
+				if r := attempt(email, "wrong password!"); r.Code() != "INVALID_CREDENTIALS" {
+					t.Fatalf("failure %d: %s", i+1, r.Raw)
+				}
+			}
+			r := attempt(email, testPassword)
+			if r.Code() != "RATE_LIMITED" {
+				t.Fatalf("11th attempt (correct password): %s", r.Raw)
+			}
+			if secs, _ := r.Errors[0].Extensions["retryAfterSeconds"].(float64); secs != 60 {
+				t.Errorf("retryAfterSeconds = %v, want 60", r.Errors[0].Extensions["retryAfterSeconds"])
+			}
+		})
+	}
+	// Known and unknown emails are throttled alike, so the answers match.
+	a, b := attempt("known@example.com", "x"), attempt("nobody@example.com", "x")
+	if string(a.Raw) != string(b.Raw) {
+		t.Errorf("throttled answers differ:\n%s\n%s", a.Raw, b.Raw)
+	}
+
+	s.Clock.Advance(61 * time.Second)
+	if r := attempt("known@example.com", "still wrong"); r.Code() != "INVALID_CREDENTIALS" {
+		t.Fatalf("after the cool-down: %s", r.Raw)
+	}
+	r := attempt("known@example.com", testPassword)
+	if secs, _ := r.Errors[0].Extensions["retryAfterSeconds"].(float64); r.Code() != "RATE_LIMITED" || secs != 120 {
+		t.Fatalf("the 11th failure doubles the cool-down: %s", r.Raw)
+	}
+	s.Clock.Advance(121 * time.Second)
+	s.login("known@example.com", req{}) // success resets the run
+	for i := range 9 {
+		if r := attempt("known@example.com", "wrong"); r.Code() != "INVALID_CREDENTIALS" {
+			t.Fatalf("failure %d after reset: %s", i+1, r.Raw)
+		}
+	}
+	s.login("known@example.com", req{})
+}
+
+func TestReauthenticateIsThrottled(t *testing.T) {
+	s := start(t)
+	tok := s.signUp("reauth@example.com", req{})
+	q := `mutation($p: String!) { reauthenticate(input: {password: $p}) { id } }`
+	for i := range 10 {
+		if r := s.gql(q, req{Token: tok, Vars: map[string]any{"p": "guess"}}); r.Code() != "INVALID_CREDENTIALS" {
+			t.Fatalf("guess %d: %s", i+1, r.Raw)
+		}
+	}
+	if r := s.gql(q, req{Token: tok, Vars: map[string]any{"p": testPassword}}); r.Code() != "RATE_LIMITED" {
+		t.Fatalf("a stolen session must not guess at leisure: %s", r.Raw)
+	}
+}
