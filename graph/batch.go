@@ -6,6 +6,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/latchhq/latch/client"
 )
 
 // sensitive are the mutations that check a password or a code. One
@@ -63,4 +65,23 @@ func countSensitive(ss ast.SelectionSet, level int) int {
 		}
 	}
 	return n
+}
+
+// Limiter is a per-address attempt limit (throttle.PerIP).
+type Limiter interface {
+	Allow(ip string) error
+}
+
+// PerIP is field middleware counting each sensitive mutation, aliases one
+// by one, against the caller's address.
+func PerIP(l Limiter) graphql.FieldMiddleware {
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		fc := graphql.GetFieldContext(ctx)
+		if fc != nil && fc.Object == "Mutation" && sensitive[fc.Field.Name] {
+			if err := l.Allow(client.From(ctx).IP); err != nil {
+				return nil, err
+			}
+		}
+		return next(ctx)
+	}
 }

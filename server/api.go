@@ -18,6 +18,7 @@ import (
 
 	"github.com/latchhq/latch/apperr"
 	"github.com/latchhq/latch/graph"
+	"github.com/latchhq/latch/throttle"
 )
 
 // graphQL builds the API handler explicitly: POST JSON and websocket only
@@ -38,6 +39,7 @@ func (m *Main) graphQL(res *graph.Resolver) http.Handler {
 	srv.Use(graph.OneSensitiveMutation{})
 	srv.AroundOperations(subscriptionsOnly)
 	srv.AroundFields(graph.FieldErrors)
+	srv.AroundFields(graph.PerIP(throttle.NewPerIP(m.Config.IPAttempts, m.Clock)))
 	srv.SetErrorPresenter(graph.ErrorPresenter(m.Log))
 	srv.SetRecoverFunc(graph.Recover(m.Log))
 	return srv

@@ -36,6 +36,7 @@ type Config struct {
 	Issuer     string
 	Lockout    time.Duration
 	MaxLockout time.Duration
+	IPAttempts int
 }
 
 // envName is the environment variable for a flag: --idle-timeout is
@@ -71,6 +72,7 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.StringVar(&c.Issuer, "issuer", "latch", "name shown in authenticator apps")
 	fs.DurationVar(&c.Lockout, "lockout", time.Minute, "first cool-down after 10 consecutive wrong passwords (per email) or second-factor codes (per account); doubles with each further failure")
 	fs.DurationVar(&c.MaxLockout, "max-lockout", time.Hour, "longest such cool-down")
+	fs.IntVar(&c.IPAttempts, "ip-attempts", 60, "sign-up, login and code attempts allowed per client address per minute (0: no limit)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests get on shutdown")
 
 	var envErr error
@@ -121,6 +123,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("invalid --issuer %q: must be non-empty and contain no colon", c.Issuer)
 	case c.Lockout <= 0 || c.MaxLockout < c.Lockout:
 		return fmt.Errorf("invalid --lockout %s / --max-lockout %s: both positive, max at least the first", c.Lockout, c.MaxLockout)
+	case c.IPAttempts < 0:
+		return fmt.Errorf("invalid --ip-attempts %d: must be 0 or more", c.IPAttempts)
 	case c.SweepInterval <= 0:
 		return fmt.Errorf("invalid --sweep-interval %s: must be positive", c.SweepInterval)
 	case c.ShutdownTimeout <= 0:

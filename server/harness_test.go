@@ -35,6 +35,7 @@ func start(t testing.TB, opts ...serverOption) *testServer {
 		"--addr", "127.0.0.1:0",
 		"--database-url", "sqlite://" + filepath.Join(t.TempDir(), "latch.db"),
 		"--log-level", "debug",
+		"--ip-attempts", "0", // every test client is 127.0.0.1; TestPerIPLimit turns it on
 	}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -64,3 +64,20 @@ func TestReauthenticateIsThrottled(t *testing.T) {
 		t.Fatalf("a stolen session must not guess at leisure: %s", r.Raw)
 	}
 }
+
+func TestPerIPLimit(t *testing.T) {
+	s := start(t, func(c *Config) { c.IPAttempts = 5 })
+	// The sign-up is the first attempt of the minute.
+	s.signUp("spray@example.com", req{})
+	for i := range 4 {
+		if r := s.gql(loginQuery, req{Vars: map[string]any{"e": "victim" + string(rune('a'+i)) + "@example.com", "p": "x"}}); r.Code() != "INVALID_CREDENTIALS" {
+			t.Fatalf("attempt %d: %s", i+2, r.Raw)
+		}
+	}
+	r := s.gql(loginQuery, req{Vars: map[string]any{"e": "spray@example.com", "p": testPassword}})
+	if r.Code() != "RATE_LIMITED" {
+		t.Fatalf("6th attempt from one address: %s", r.Raw)
+	}
+	s.Clock.Advance(time.Minute)
+	s.login("spray@example.com", req{})
+}

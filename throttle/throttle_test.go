@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/latchhq/latch/apperr"
+	"github.com/latchhq/latch/clock"
 	"github.com/latchhq/latch/throttle"
 )
 
@@ -40,5 +41,29 @@ func TestCheck(t *testing.T) {
 	}
 	if err := throttle.Check(&later, later, "wait"); err != nil {
 		t.Errorf("lock over: %v", err)
+	}
+}
+
+func TestPerIP(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 30, 0, time.UTC))
+	p := throttle.NewPerIP(3, clk)
+	for i := range 3 {
+		if err := p.Allow("192.0.2.1"); err != nil {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	err := p.Allow("192.0.2.1")
+	if apperr.CodeOf(err) != apperr.RateLimited || err.(*apperr.Error).RetryAfter != 30*time.Second {
+		t.Fatalf("4th attempt: %v", err)
+	}
+	if err := p.Allow("192.0.2.2"); err != nil {
+		t.Errorf("another address is not limited: %v", err)
+	}
+	clk.Advance(30 * time.Second)
+	if err := p.Allow("192.0.2.1"); err != nil {
+		t.Errorf("a new window: %v", err)
+	}
+	if err := throttle.NewPerIP(0, clk).Allow("x"); err != nil {
+		t.Errorf("0 disables: %v", err)
 	}
 }
