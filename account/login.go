@@ -46,7 +46,7 @@ func (s *Service) Login(ctx context.Context, email, pw string) (*LoginResult, er
 			return err
 		}
 		out = Auth{User: u, Session: sess, Token: tok}
-		return s.audit.Record(ctx, tx.Client(), u.ID, &sess.ID, audit.LoggedIn)
+		return s.audit.RecordTx(ctx, tx, u.ID, &sess.ID, audit.LoggedIn)
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/latchhq/latch/apperr"
 	"github.com/latchhq/latch/audit"
@@ -36,6 +37,9 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*en
 		return nil, err
 	}
 	if !ok {
+		if err := s.audit.Record(ctx, s.db, u.ID, &cur.ID, audit.LoginFailed, slog.String("reason", "wrong password on change password")); err != nil {
+			return nil, err
+		}
 		return nil, &apperr.Error{Code: apperr.InvalidCredentials, Field: "currentPassword", Message: "The current password is incorrect."}
 	}
 	hash, err := s.hasher.Hash(ctx, next)
@@ -53,7 +57,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*en
 		if out, err = s.sessions.Refresh(ctx, tx, cur); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx.Client(), u.ID, &cur.ID, audit.PasswordChanged)
+		return s.audit.RecordTx(ctx, tx, u.ID, &cur.ID, audit.PasswordChanged)
 	})
 	if err != nil {
 		return nil, err

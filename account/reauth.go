@@ -32,7 +32,9 @@ func (s *Service) Reauthenticate(ctx context.Context, pw, code string) (*ent.Ses
 		return nil, err
 	}
 	if !ok {
-		s.audit.Info(ctx, audit.LoginFailed, u.ID, &cur.ID, slog.String("reason", "wrong password on reauthenticate"))
+		if err := s.audit.Record(ctx, s.db, u.ID, &cur.ID, audit.LoginFailed, slog.String("reason", "wrong password on reauthenticate")); err != nil {
+			return nil, err
+		}
 		return nil, &apperr.Error{Code: apperr.InvalidCredentials, Field: "password", Message: "The password is incorrect."}
 	}
 	var methods []string
@@ -56,7 +58,7 @@ func (s *Service) Reauthenticate(ctx context.Context, pw, code string) (*ent.Ses
 		if out, err = s.sessions.Refresh(ctx, tx, cur, methods...); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx.Client(), u.ID, &cur.ID, audit.Reauthenticated)
+		return s.audit.RecordTx(ctx, tx, u.ID, &cur.ID, audit.Reauthenticated)
 	})
 	if err != nil {
 		return nil, err

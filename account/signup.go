@@ -50,10 +50,10 @@ func (s *Service) SignUp(ctx context.Context, email, pw string) (*Auth, error) {
 		if err != nil {
 			return err
 		}
-		if err := s.audit.Record(ctx, tx.Client(), u.ID, &sess.ID, audit.SignedUp); err != nil {
+		if err := s.audit.RecordTx(ctx, tx, u.ID, &sess.ID, audit.SignedUp); err != nil {
 			return err
 		}
-		if err := s.audit.Record(ctx, tx.Client(), u.ID, &sess.ID, audit.LoggedIn); err != nil {
+		if err := s.audit.RecordTx(ctx, tx, u.ID, &sess.ID, audit.LoggedIn); err != nil {
 			return err
 		}
 		out = Auth{User: u, Session: sess, Token: tok}

@@ -43,11 +43,36 @@ func New(clk clock.Clock, log *slog.Logger) *Log {
 	return &Log{clock: clk, log: log}
 }
 
-// Record writes one event for userID through c (a transaction's client
-// when the action is transactional, so the event commits with it), taking
-// IP and user agent from ctx. sessionID is the acting session, if any.
-// The log line is written only after the row; it holds ids, never secrets.
+// Record writes one event for userID through c outside a transaction,
+// taking IP and user agent from ctx. sessionID is the acting session, if
+// any. The log line follows the row; it holds ids, never secrets.
 func (l *Log) Record(ctx context.Context, c *ent.Client, userID uuid.UUID, sessionID *uuid.UUID, kind Kind, attrs ...slog.Attr) error {
+	if err := l.insert(ctx, c, userID, sessionID, kind); err != nil {
+		return err
+	}
+	l.Info(ctx, kind, userID, sessionID, attrs...)
+	return nil
+}
+
+// RecordTx writes the event inside tx, so it commits or rolls back with the
+// action it describes; the log line is written only once tx commits.
+func (l *Log) RecordTx(ctx context.Context, tx *ent.Tx, userID uuid.UUID, sessionID *uuid.UUID, kind Kind, attrs ...slog.Attr) error {
+	if err := l.insert(ctx, tx.Client(), userID, sessionID, kind); err != nil {
+		return err
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(cctx context.Context, tx *ent.Tx) error {
+			if err := next.Commit(cctx, tx); err != nil {
+				return err
+			}
+			l.Info(ctx, kind, userID, sessionID, attrs...)
+			return nil
+		})
+	})
+	return nil
+}
+
+func (l *Log) insert(ctx context.Context, c *ent.Client, userID uuid.UUID, sessionID *uuid.UUID, kind Kind) error {
 	meta := client.From(ctx)
 	id, err := newID()
 	if err != nil {
@@ -65,7 +90,6 @@ func (l *Log) Record(ctx context.Context, c *ent.Client, userID uuid.UUID, sessi
 	if err != nil {
 		return fmt.Errorf("record %s: %w", kind, err)
 	}
-	l.Info(ctx, kind, userID, sessionID, attrs...)
 	return nil
 }
 

@@ -81,3 +81,17 @@ func TestPerIPLimit(t *testing.T) {
 	s.Clock.Advance(time.Minute)
 	s.login("spray@example.com", req{})
 }
+
+func TestOneSensitiveMutationPerRequest(t *testing.T) {
+	s := start(t)
+	s.signUp("batch@example.com", req{})
+	q := `mutation { a: login(input: {email: "batch@example.com", password: "x"}) { auth { token } } b: login(input: {email: "batch@example.com", password: "y"}) { auth { token } } }`
+	r := s.gql(q, req{})
+	if r.Code() != "BAD_USER_INPUT" || r.Data["a"] != nil {
+		t.Fatalf("two logins in one operation: %s", r.Raw)
+	}
+	q = `mutation { ...F b: signUp(input: {email: "b2@example.com", password: "x"}) { token } } fragment F on Mutation { login(input: {email: "batch@example.com", password: "x"}) { auth { token } } }`
+	if r := s.gql(q, req{}); r.Code() != "BAD_USER_INPUT" {
+		t.Fatalf("through a fragment: %s", r.Raw)
+	}
+}

@@ -25,7 +25,8 @@ func (m *Manager) RequireRecent(ctx context.Context) (*ent.Session, error) {
 }
 
 // Refresh opens the recent-auth window on s inside tx (after a successful
-// reauthentication) and adds method to its methods when new.
+// reauthentication) and adds method to its methods when new. It returns
+// UNAUTHENTICATED when s was ended meanwhile.
 func (m *Manager) Refresh(ctx context.Context, tx *ent.Tx, s *ent.Session, methods ...string) (*ent.Session, error) {
 	have := append([]string(nil), s.Methods...)
 	for _, mm := range methods {
@@ -38,6 +39,9 @@ func (m *Manager) Refresh(ctx context.Context, tx *ent.Tx, s *ent.Session, metho
 		SetAuthenticatedAt(m.clock.Now()).
 		SetMethods(have).
 		Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.SignedOut() // revoked while this request ran
+	}
 	if err != nil {
 		return nil, fmt.Errorf("refresh session: %w", err)
 	}

@@ -51,7 +51,7 @@ func (m *Manager) Revoke(ctx context.Context, rawID string) (*ent.Session, error
 			return notFound() // revoked meanwhile
 		}
 		revoked = ended[0]
-		return m.audit.Record(ctx, tx.Client(), cur.UserID, &cur.ID, audit.SessionRevoked)
+		return m.audit.RecordTx(ctx, tx, cur.UserID, &cur.ID, audit.SessionRevoked)
 	})
 	if err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func (m *Manager) RevokeOthers(ctx context.Context) (int, error) {
 		if err != nil || n == 0 {
 			return err
 		}
-		return m.audit.Record(ctx, tx.Client(), cur.UserID, &cur.ID, audit.SessionRevoked)
+		return m.audit.RecordTx(ctx, tx, cur.UserID, &cur.ID, audit.SessionRevoked)
 	})
 	return n, err
 }
@@ -107,7 +107,7 @@ func (m *Manager) Logout(ctx context.Context) (bool, error) {
 			return err
 		}
 		ok = true
-		return m.audit.Record(ctx, tx.Client(), cur.UserID, &cur.ID, audit.LoggedOut)
+		return m.audit.RecordTx(ctx, tx, cur.UserID, &cur.ID, audit.LoggedOut)
 	})
 	return ok, err
 }
