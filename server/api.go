@@ -26,8 +26,10 @@ import (
 // and one error presenter and recover function.
 func (m *Main) graphQL(res *graph.Resolver) http.Handler {
 	srv := handler.New(graph.NewSchema(res))
-	srv.AddTransport(m.websocket())
+	// POST first: the websocket transport claims any request with an
+	// Upgrade header, even a POST.
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(m.websocket())
 	// Parsing and validating dominate a small query's cost; NewDefaultServer
 	// adds this cache and so do we.
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
