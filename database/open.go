@@ -24,7 +24,8 @@ type DB struct {
 	Path string
 }
 
-// Open connects to rawURL (sqlite://path or sqlite:///abs/path), applies
+// Open connects to rawURL (sqlite://path, sqlite:///abs/path or
+// postgres://user@host/db), applies
 // the schema and returns the client. It never includes the URL in errors,
 // since a URL may carry a password.
 func Open(ctx context.Context, rawURL string) (*DB, error) {
@@ -36,8 +37,10 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	switch u.Scheme {
 	case "sqlite", "sqlite3", "file":
 		db, err = openSQLite(u)
+	case "postgres", "postgresql":
+		db, err = openPostgres(u)
 	default:
-		return nil, fmt.Errorf("open database: unsupported scheme %q (use sqlite://)", u.Scheme)
+		return nil, fmt.Errorf("open database: unsupported scheme %q (use sqlite:// or postgres://)", u.Scheme)
 	}
 	if err != nil {
 		return nil, err
