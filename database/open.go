@@ -8,12 +8,15 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/latchhq/latch/ent"
 	"github.com/latchhq/latch/ent/migrate"
 )
+
+var migrateMu sync.Mutex
 
 // DB is an open, migrated store.
 type DB struct {
@@ -45,7 +48,12 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
+	// Ent's migration keeps its table descriptions in package variables and
+	// writes them while it runs, so migrations in one process take turns.
+	migrateMu.Lock()
+	err = db.Schema.Create(ctx, migrate.WithForeignKeys(true))
+	migrateMu.Unlock()
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate database: %w", err)
 	}

@@ -56,6 +56,9 @@ func start(t testing.TB, opts ...serverOption) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		// Connections the client dialled but never used would hold
+		// Shutdown for 5 s each.
+		http.DefaultClient.CloseIdleConnections()
 		if err := m.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}

@@ -10,7 +10,6 @@ import (
 	"github.com/latchhq/latch/account"
 	"github.com/latchhq/latch/apperr"
 	"github.com/latchhq/latch/audit"
-	"github.com/latchhq/latch/database"
 	"github.com/latchhq/latch/ent"
 	"github.com/latchhq/latch/ent/challenge"
 	"github.com/latchhq/latch/session"
@@ -49,28 +48,28 @@ func invalidChallenge() error {
 // codes. It returns INVALID_CHALLENGE, RATE_LIMITED or INVALID_CODE. It
 // writes LOGGED_IN (and RECOVERY_CODE_USED), or TWO_FACTOR_FAILED.
 func (s *Service) VerifyLogin(ctx context.Context, challengeToken, code string) (*account.Auth, error) {
-	ch, err := s.liveChallenge(ctx, challengeToken)
-	if err != nil {
-		return nil, err
+	if !token.Valid(challengeToken, token.ChallengePrefix) {
+		return nil, invalidChallenge() // garbage never reaches the database
 	}
-	if err := s.checkThrottle(ctx, ch.UserID); err != nil {
-		return nil, err
-	}
+	// A login stands on its own: a session the caller may already have
+	// (even another user's) must not be named in this user's events.
+	ctx = session.WithCurrent(ctx, nil)
 	var out account.Auth
-	err = database.InTx(ctx, s.db, func(tx *ent.Tx) error {
-		method, err := s.checkCode(ctx, tx, ch.UserID, code)
+	err := s.attempt(ctx, func(tx *ent.Tx) error {
+		ch, err := s.claimChallenge(ctx, tx, challengeToken)
 		if err != nil {
 			return err
 		}
-		n, err := tx.Challenge.Update().
-			Where(challenge.ID(ch.ID), challenge.ConsumedAtIsNil(), challenge.FailedAttemptsLT(s.cfg.MaxCodeAttempts)).
-			SetConsumedAt(s.clock.Now()).
-			Save(ctx)
+		u, err := s.claimAttempt(ctx, tx, ch.UserID)
 		if err != nil {
-			return fmt.Errorf("consume challenge: %w", err)
+			return err
 		}
-		if n == 0 {
-			return invalidChallenge() // consumed or killed meanwhile; the rollback keeps the code unspent
+		method, err := s.checkCode(ctx, tx, ch.UserID, code)
+		if err != nil {
+			return s.failed(ctx, tx, u, err, nil) // the claimed attempt stays spent
+		}
+		if err := tx.Challenge.UpdateOneID(ch.ID).SetConsumedAt(s.clock.Now()).Exec(ctx); err != nil {
+			return fmt.Errorf("consume challenge: %w", err)
 		}
 		if err := resetThrottle(ctx, tx, ch.UserID); err != nil {
 			return err
@@ -87,43 +86,40 @@ func (s *Service) VerifyLogin(ctx context.Context, challengeToken, code string) 
 				return err
 			}
 		}
-		return s.audit.Record(ctx, tx.Client(), ch.UserID, &out.Session.ID, audit.LoggedIn)
+		return s.audit.RecordTx(ctx, tx, ch.UserID, &out.Session.ID, audit.LoggedIn)
 	})
-	if reason, ok := asBadCode(err); ok {
-		return nil, s.fail(ctx, ch.UserID, reason, s.countChallengeFailure(ctx, ch.ID))
-	}
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-// liveChallenge loads an unexpired, unconsumed challenge with attempts
-// left; anything else is INVALID_CHALLENGE.
-func (s *Service) liveChallenge(ctx context.Context, plain string) (*ent.Challenge, error) {
-	if !token.Valid(plain, token.ChallengePrefix) {
+// claimChallenge takes one of the attempts of a live challenge inside tx
+// and returns the challenge. Taking it is a conditional update, so
+// parallel requests cannot spend more attempts than the challenge has: a
+// bad code keeps it spent, a success consumes the challenge, and any other
+// outcome rolls it back. An unknown, consumed, expired or used-up challenge
+// is INVALID_CHALLENGE.
+func (s *Service) claimChallenge(ctx context.Context, tx *ent.Tx, plain string) (*ent.Challenge, error) {
+	hash := token.Hash(plain)
+	n, err := tx.Challenge.Update().
+		Where(challenge.TokenHash(hash), challenge.ConsumedAtIsNil(), challenge.FailedAttemptsLT(s.cfg.MaxCodeAttempts)).
+		AddFailedAttempts(1).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("claim challenge: %w", err)
+	}
+	if n == 0 {
 		return nil, invalidChallenge()
 	}
-	ch, err := s.db.Challenge.Query().Where(challenge.TokenHash(token.Hash(plain))).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, invalidChallenge()
-	}
+	ch, err := tx.Challenge.Query().Where(challenge.TokenHash(hash)).Only(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load challenge: %w", err)
 	}
-	if ch.ConsumedAt != nil || ch.FailedAttempts >= s.cfg.MaxCodeAttempts || !s.clock.Now().Before(ch.ExpiresAt) {
-		return nil, invalidChallenge()
+	if !s.clock.Now().Before(ch.ExpiresAt) {
+		return nil, invalidChallenge() // rolls the claim back; the challenge is dead anyway
 	}
 	return ch, nil
-}
-
-func (s *Service) countChallengeFailure(ctx context.Context, id uuid.UUID) func(*ent.Tx) error {
-	return func(tx *ent.Tx) error {
-		if err := tx.Challenge.UpdateOneID(id).AddFailedAttempts(1).Exec(ctx); err != nil {
-			return fmt.Errorf("count challenge failure: %w", err)
-		}
-		return nil
-	}
 }
 
 // Sweep deletes challenges that expired more than a day ago, at most batch.

@@ -104,14 +104,22 @@ func (s *Service) lookup(userID uuid.UUID, canonical string) []byte {
 	return s.key.MAC("recovery-lookup", []byte(userID.String()+"|"+canonical))
 }
 
-// checkThrottle refuses every attempt, correct or not, while userID is in
-// a cool-down.
-func (s *Service) checkThrottle(ctx context.Context, userID uuid.UUID) error {
-	u, err := s.db.User.Get(ctx, userID)
+// claimAttempt starts one second-factor attempt of userID inside tx and
+// returns the user row. It counts the attempt as a failure before the code
+// is looked at: that write locks the user row (SQLite's write lock, a row
+// lock elsewhere), so the attempts on one account run one at a time, and
+// parallel requests cannot all pass the throttle before any of their
+// failures is recorded. While a cool-down runs it returns RATE_LIMITED,
+// which rolls the count back; a success clears it (resetThrottle).
+func (s *Service) claimAttempt(ctx context.Context, tx *ent.Tx, userID uuid.UUID) (*ent.User, error) {
+	u, err := tx.User.UpdateOneID(userID).AddSecondFactorFailures(1).Save(ctx)
 	if err != nil {
-		return fmt.Errorf("load throttle: %w", err)
+		return nil, fmt.Errorf("count attempt: %w", err)
 	}
-	return throttle.Check(u.SecondFactorLockedUntil, s.clock.Now(), "Too many wrong codes. Wait before trying again.")
+	if err := throttle.Check(u.SecondFactorLockedUntil, s.clock.Now(), "Too many wrong codes. Wait before trying again."); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // resetThrottle clears userID's failure run inside tx after a success.
@@ -126,63 +134,86 @@ func resetThrottle(ctx context.Context, tx *ent.Tx, userID uuid.UUID) error {
 	return nil
 }
 
-// fail records one second-factor failure for userID: it extends the
-// account's failure run (and cool-down), runs extra (e.g. counting a
-// challenge's attempts), writes TWO_FACTOR_FAILED, logs the specific reason
-// and returns the uniform INVALID_CODE.
-func (s *Service) fail(ctx context.Context, userID uuid.UUID, reason string, extra func(tx *ent.Tx) error) error {
-	cur := session.Current(ctx)
+// failed finishes an attempt claimed by claimAttempt (u is the row it
+// returned) whose code was bad: the failure stays counted, the run earns
+// its cool-down, extra runs (e.g. voiding an enrolment), and
+// TWO_FACTOR_FAILED is written and logged with the specific reason. It
+// returns err, so that attempt commits all of it and answers with the
+// uniform INVALID_CODE. Any other error is returned as it is.
+func (s *Service) failed(ctx context.Context, tx *ent.Tx, u *ent.User, err error, extra func(tx *ent.Tx) error) error {
+	reason, ok := asBadCode(err)
+	if !ok {
+		return err
+	}
+	if d := s.cfg.Throttle.CoolDown(u.SecondFactorFailures); d > 0 {
+		if lerr := tx.User.UpdateOneID(u.ID).SetSecondFactorLockedUntil(s.clock.Now().Add(d)).Exec(ctx); lerr != nil {
+			return fmt.Errorf("lock account: %w", lerr)
+		}
+	}
+	if extra != nil {
+		if xerr := extra(tx); xerr != nil {
+			return xerr
+		}
+	}
 	var sid *uuid.UUID
-	if cur != nil {
+	if cur := session.Current(ctx); cur != nil {
 		sid = &cur.ID
 	}
+	if aerr := s.audit.RecordTx(ctx, tx, u.ID, sid, audit.TwoFactorFailed, slog.String("reason", reason)); aerr != nil {
+		return aerr
+	}
+	return err
+}
+
+// attempt runs fn, one second-factor attempt, in a transaction. It
+// commits when fn succeeds and also when fn ends in a bad code, so the
+// failure fn recorded (see failed) is kept; the caller then gets the
+// uniform INVALID_CODE. Any other error rolls everything back.
+func (s *Service) attempt(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	bad := false
 	err := database.InTx(ctx, s.db, func(tx *ent.Tx) error {
-		u, err := tx.User.UpdateOneID(userID).AddSecondFactorFailures(1).Save(ctx)
-		if err != nil {
-			return fmt.Errorf("count failure: %w", err)
+		err := fn(tx)
+		if _, ok := asBadCode(err); ok {
+			bad = true
+			return nil
 		}
-		if d := s.cfg.Throttle.CoolDown(u.SecondFactorFailures); d > 0 {
-			if err := tx.User.UpdateOneID(userID).SetSecondFactorLockedUntil(s.clock.Now().Add(d)).Exec(ctx); err != nil {
-				return fmt.Errorf("lock account: %w", err)
-			}
-		}
-		if extra != nil {
-			if err := extra(tx); err != nil {
-				return err
-			}
-		}
-		return s.audit.Record(ctx, tx.Client(), userID, sid, audit.TwoFactorFailed, slog.String("reason", reason))
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	return apperr.New(apperr.InvalidCode, "That code is not valid.")
+	if bad {
+		return apperr.New(apperr.InvalidCode, "That code is not valid.")
+	}
+	return nil
 }
 
 // CheckCode verifies a TOTP or recovery code for the signed-in user outside
 // a login (reauthentication) and returns the method it proved. It returns
 // RATE_LIMITED or INVALID_CODE.
 func (s *Service) CheckCode(ctx context.Context, userID uuid.UUID, code string) (string, error) {
-	if err := s.checkThrottle(ctx, userID); err != nil {
-		return "", err
-	}
 	var method string
-	err := database.InTx(ctx, s.db, func(tx *ent.Tx) error {
-		var err error
-		if method, err = s.checkCode(ctx, tx, userID, code); err != nil {
+	err := s.attempt(ctx, func(tx *ent.Tx) error {
+		u, err := s.claimAttempt(ctx, tx, userID)
+		if err != nil {
 			return err
 		}
-		if method == session.MethodRecoveryCode {
+		m, err := s.checkCode(ctx, tx, userID, code)
+		if err != nil {
+			return s.failed(ctx, tx, u, err, nil)
+		}
+		if m == session.MethodRecoveryCode {
 			if err := s.recordRecoveryUse(ctx, tx, userID); err != nil {
 				return err
 			}
 		}
+		method = m
 		return resetThrottle(ctx, tx, userID)
 	})
-	if reason, ok := asBadCode(err); ok {
-		return "", s.fail(ctx, userID, reason, nil)
+	if err != nil {
+		return "", err
 	}
-	return method, err
+	return method, nil
 }
 
 func (s *Service) recordRecoveryUse(ctx context.Context, tx *ent.Tx, userID uuid.UUID) error {
@@ -190,5 +221,5 @@ func (s *Service) recordRecoveryUse(ctx context.Context, tx *ent.Tx, userID uuid
 	if cur := session.Current(ctx); cur != nil {
 		sid = &cur.ID
 	}
-	return s.audit.Record(ctx, tx.Client(), userID, sid, audit.RecoveryCodeUsed)
+	return s.audit.RecordTx(ctx, tx, userID, sid, audit.RecoveryCodeUsed)
 }

@@ -92,7 +92,7 @@ func (s *Service) Regenerate(ctx context.Context) ([]string, error) {
 		if codes, err = s.newSet(ctx, tx, cur.UserID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx.Client(), cur.UserID, &cur.ID, audit.RecoveryCodesRegenerated)
+		return s.audit.RecordTx(ctx, tx, cur.UserID, &cur.ID, audit.RecoveryCodesRegenerated)
 	})
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (s *Service) Disable(ctx context.Context) (*Status, error) {
 		if _, err := tx.RecoveryCode.Delete().Where(recoverycode.UserID(cur.UserID)).Exec(ctx); err != nil {
 			return fmt.Errorf("disable two-factor: %w", err)
 		}
-		return s.audit.Record(ctx, tx.Client(), cur.UserID, &cur.ID, audit.TwoFactorDisabled)
+		return s.audit.RecordTx(ctx, tx, cur.UserID, &cur.ID, audit.TwoFactorDisabled)
 	})
 	if err != nil {
 		return nil, err

@@ -98,30 +98,30 @@ func (s *Service) Confirm(ctx context.Context, code string) ([]string, error) {
 	if cur == nil {
 		return nil, apperr.SignedOut()
 	}
-	if err := s.checkThrottle(ctx, cur.UserID); err != nil {
-		return nil, err
-	}
-	pending, err := s.db.TOTPCredential.Query().
-		Where(totpcredential.UserID(cur.UserID), totpcredential.ConfirmedAtIsNil()).
-		Only(ctx)
-	now := s.clock.Now()
-	if ent.IsNotFound(err) || (err == nil && !now.Before(pending.PendingExpiresAt)) {
-		return nil, apperr.New(apperr.FailedPrecondition, "No two-factor setup is in progress, or it expired. Start again.")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("confirm enrollment: %w", err)
-	}
-	secret, err := s.key.Open(pending.SealedSecret, totpAAD(cur.UserID))
-	if err != nil {
-		return nil, fmt.Errorf("open totp secret: %w", err)
-	}
-	c, ok := totp.Normalize(code)
-	step, valid := totp.Validate(secret, c, now, 0)
-	if !ok || !valid {
-		return nil, s.fail(ctx, cur.UserID, "wrong enrollment code", s.countEnrollFailure(ctx, pending))
-	}
 	var codes []string
-	err = database.InTx(ctx, s.db, func(tx *ent.Tx) error {
+	err := s.attempt(ctx, func(tx *ent.Tx) error {
+		u, err := s.claimAttempt(ctx, tx, cur.UserID)
+		if err != nil {
+			return err
+		}
+		pending, err := tx.TOTPCredential.Query().
+			Where(totpcredential.UserID(cur.UserID), totpcredential.ConfirmedAtIsNil()).
+			Only(ctx)
+		now := s.clock.Now()
+		if ent.IsNotFound(err) || (err == nil && !now.Before(pending.PendingExpiresAt)) {
+			return apperr.New(apperr.FailedPrecondition, "No two-factor setup is in progress, or it expired. Start again.")
+		}
+		if err != nil {
+			return fmt.Errorf("confirm enrollment: %w", err)
+		}
+		secret, err := s.key.Open(pending.SealedSecret, totpAAD(cur.UserID))
+		if err != nil {
+			return fmt.Errorf("open totp secret: %w", err)
+		}
+		step, ok := totp.Validate(secret, code, now, 0)
+		if !ok {
+			return s.failed(ctx, tx, u, badCode("wrong enrollment code"), s.countEnrollFailure(ctx, pending))
+		}
 		n, err := tx.TOTPCredential.Update().
 			Where(totpcredential.ID(pending.ID), totpcredential.ConfirmedAtIsNil()).
 			SetConfirmedAt(now).
@@ -142,7 +142,7 @@ func (s *Service) Confirm(ctx context.Context, code string) ([]string, error) {
 		if err := resetThrottle(ctx, tx, cur.UserID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx.Client(), cur.UserID, &cur.ID, audit.TwoFactorEnabled)
+		return s.audit.RecordTx(ctx, tx, cur.UserID, &cur.ID, audit.TwoFactorEnabled)
 	})
 	if err != nil {
 		return nil, err
