@@ -57,3 +57,33 @@ func TestPostgresParallelPasswordFailuresAllCount(t *testing.T) {
 		t.Fatalf("10 parallel failures must all count: %s", r.Raw)
 	}
 }
+
+// On PostgreSQL the replay guard and the spending of a recovery code are
+// the same conditional UPDATEs; parallel transactions meet at the row lock
+// and exactly one wins.
+func TestPostgresParallelUseOfOneCode(t *testing.T) {
+	s := tfStart(t, withPostgres(t))
+	totpUser := s.tfEnroll("pg-totp@example.com", req{})
+	codeUser := s.tfEnroll("pg-code@example.com", req{}) // a user each: the losers' failures lock an account
+	for _, c := range []struct {
+		name string
+		u    *tfUser
+		code string
+	}{
+		{"TOTP", totpUser, s.tfCode(totpUser.Secret)},
+		{"recovery code", codeUser, codeUser.Codes[0]},
+	} {
+		u := c.u
+		chs := make([]string, 20)
+		for i := range chs {
+			chs[i] = s.tfChallenge(u.Email, req{})
+		}
+		before := s.tfSessionCount(u.ID)
+		rs := make([]*gqlResponse, len(chs))
+		tfParallel(len(chs), func(i int) { rs[i] = s.tfPost(tfVerifyQuery, map[string]any{"ch": chs[i], "c": c.code}) })
+		got := tfRaceOutcome(t, rs, "INVALID_CODE", "RATE_LIMITED")
+		if got[""] != 1 || s.tfSessionCount(u.ID)-before != 1 {
+			t.Errorf("%s: %d of 20 parallel uses signed in (%v), want exactly 1", c.name, got[""], got)
+		}
+	}
+}
