@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,6 +36,7 @@ type Hub struct {
 
 	mu      sync.Mutex
 	sockets map[uuid.UUID]int // per session
+	feeds   atomic.Int64      // open feeds on all sockets
 }
 
 // NewHub returns a hub reading events from bus.
@@ -132,6 +134,7 @@ func (c *conn) release(sub *events.Subscription) {
 	for f := range c.feeds {
 		close(f)
 		delete(c.feeds, f)
+		c.hub.feeds.Add(-1)
 	}
 	c.mu.Unlock()
 	h := c.hub
@@ -163,6 +166,7 @@ func Feed(ctx context.Context) (<-chan events.SessionEvent, error) {
 		return nil, ErrTooManyFeeds
 	}
 	c.feeds[f] = struct{}{}
+	c.hub.feeds.Add(1)
 	c.mu.Unlock()
 	go func() {
 		<-ctx.Done()
@@ -170,6 +174,7 @@ func Feed(ctx context.Context) (<-chan events.SessionEvent, error) {
 		if _, ok := c.feeds[f]; ok {
 			delete(c.feeds, f)
 			close(f)
+			c.hub.feeds.Add(-1)
 		}
 		c.mu.Unlock()
 	}()
@@ -192,3 +197,7 @@ func (h *Hub) Sockets() int {
 	}
 	return n
 }
+
+// Feeds is the number of open feeds (subscriptions) on all sockets; for
+// tests and metrics. A subscription counts once its resolver called Feed.
+func (h *Hub) Feeds() int { return int(h.feeds.Load()) }

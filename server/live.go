@@ -30,24 +30,64 @@ const (
 
 // Close codes of graphql-transport-ws for a refused connection_init.
 const (
+	closeBadRequest   = 4400
 	closeUnauthorized = 4401
 	closeForbidden    = 4403
 )
 
-func (m *Main) websocket() transport.Websocket {
+func (m *Main) websocket() wsTransport {
 	limit := int64(wsReadLimit)
-	return transport.Websocket{
+	return wsTransport{transport.Websocket{
 		// The Origin check is allowOrigin's (before the upgrade); the
 		// library's own check is kept as a second line with the same hosts.
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
+		Implementation: wsAccept{transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
 			OriginPatterns: originHosts(m.Config.AllowedOrigins),
-		}},
+		}}},
 		InitFunc:              m.wsInit,
 		InitTimeout:           wsInitTimeout,
 		KeepAlivePingInterval: wsKeepAlive,
 		PingPongInterval:      wsPingPong,
 		PayloadReadLimit:      &limit,
+	}}
+}
+
+// wsTransport is gqlgen's websocket transport with one repair: when
+// connection_init carries a payload that is valid JSON but not an object,
+// gqlgen (v0.17.98) gives up on the socket without closing it, leaving an
+// unauthenticated connection open for good, outside the init timeout and
+// every limit. Whatever gqlgen leaves open before InitFunc ran is closed
+// here once it is done with the socket.
+type wsTransport struct{ transport.Websocket }
+
+// wsState is what Do learns about one socket while gqlgen serves it.
+type wsState struct {
+	conn   transport.WebsocketConn // set by wsAccept
+	inited bool                    // set by wsInit: from then on gqlgen closes the socket itself
+}
+
+type wsStateKey struct{}
+
+func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	st := &wsState{}
+	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), wsStateKey{}, st)), exec)
+	if st.conn != nil && !st.inited {
+		// A no-op when gqlgen already began its own close.
+		_ = st.conn.WriteClose(closeBadRequest, "invalid connection_init payload")
+		_ = st.conn.Close()
 	}
+}
+
+// wsAccept records the accepted socket for wsTransport.
+type wsAccept struct {
+	transport.CoderWebsocketImplementation
+}
+
+func (a wsAccept) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	c, err := a.CoderWebsocketImplementation.Accept(w, r, o)
+	if st, ok := r.Context().Value(wsStateKey{}).(*wsState); ok && err == nil {
+		st.conn = c
+	}
+	return c, err
 }
 
 var (
@@ -59,6 +99,9 @@ var (
 // may send: nothing runs before it. The returned context ends when the
 // session does, which closes the socket.
 func (m *Main) wsInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	if st, ok := ctx.Value(wsStateKey{}).(*wsState); ok {
+		st.inited = true
+	}
 	tok, ok := bearer(p.Authorization())
 	if !ok {
 		return transport.WithWebsocketCloseCode(ctx, closeUnauthorized), nil, errNoToken
@@ -71,9 +114,23 @@ func (m *Main) wsInit(ctx context.Context, p transport.InitPayload) (context.Con
 	if s == nil {
 		return transport.WithWebsocketCloseCode(ctx, closeUnauthorized), nil, errNoToken
 	}
-	lctx, err := m.Hub.Open(session.WithCurrent(ctx, s), s)
+	octx, cancel := context.WithCancel(session.WithCurrent(ctx, s))
+	lctx, err := m.Hub.Open(octx, s)
 	if err != nil {
+		cancel()
 		return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, errTooManySocket
+	}
+	context.AfterFunc(lctx, cancel)
+	// The socket hears of its session's end only from now on: a revoke
+	// committed between Resolve and Open published to nobody here. Look
+	// again, so a socket cannot outlive a revocation it missed.
+	if again, err := m.Sessions.Resolve(ctx, tok); err != nil || again == nil {
+		cancel()
+		if err != nil {
+			m.Log.Error("resolve session failed", "error", err)
+			return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, errors.New("service unavailable")
+		}
+		return transport.WithWebsocketCloseCode(ctx, closeUnauthorized), nil, errNoToken
 	}
 	return lctx, nil, nil
 }
@@ -140,11 +197,13 @@ func (m *Main) originAllowed(r *http.Request, origin string) bool {
 	return false
 }
 
+// originHosts gives the library scheme://host patterns, so its check, too,
+// tells wails://wails from https://wails.
 func originHosts(origins []string) []string {
 	var out []string
 	for _, o := range origins {
 		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			out = append(out, u.Host)
+			out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
 		}
 	}
 	return out
