@@ -34,6 +34,12 @@ type Hub struct {
 	bus    events.Subscriber
 	limits Limits
 
+	// recheck and alive, when set (CheckEvery), re-validate each socket's
+	// session periodically: the backstop for an event that never arrived
+	// (another instance's notification lost while a listener reconnected).
+	recheck time.Duration
+	alive   func(context.Context, *ent.Session) (bool, error)
+
 	mu      sync.Mutex
 	sockets map[uuid.UUID]int // per session
 	feeds   atomic.Int64      // open feeds on all sockets
@@ -42,6 +48,12 @@ type Hub struct {
 // NewHub returns a hub reading events from bus.
 func NewHub(bus events.Subscriber, l Limits) *Hub {
 	return &Hub{bus: bus, limits: l, sockets: make(map[uuid.UUID]int)}
+}
+
+// CheckEvery makes every socket re-validate its session each d with alive;
+// a session found ended ends the socket. Call it before the first Open.
+func (h *Hub) CheckEvery(d time.Duration, alive func(context.Context, *ent.Session) (bool, error)) {
+	h.recheck, h.alive = d, alive
 }
 
 // conn is one socket: one bus subscription, fanned out to its feeds.
@@ -90,10 +102,21 @@ func (h *Hub) Open(ctx context.Context, s *ent.Session) (context.Context, error)
 func (c *conn) pump(ctx context.Context, sub *events.Subscription) {
 	defer c.release(sub)
 	var closing <-chan time.Time
+	var recheck <-chan time.Time
+	if c.hub.alive != nil && c.hub.recheck > 0 {
+		t := time.NewTicker(c.hub.recheck)
+		defer t.Stop()
+		recheck = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-recheck:
+			if ok, err := c.hub.alive(ctx, c.session); err == nil && !ok {
+				c.cancel(Ended)
+				return
+			}
 		case <-closing:
 			c.cancel(Ended)
 			return

@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -323,5 +324,32 @@ func TestClosedSocketReleasesEverything(t *testing.T) {
 	}
 	if n, f := bus.Count(), h.Feeds(); n != 0 || f != 0 {
 		t.Errorf("after 100 sockets: %d bus subscriptions, %d feeds; want 0, 0", n, f)
+	}
+}
+
+// A socket whose session ended without an event reaching it (a lost
+// notification) ends at the next check.
+func TestCheckEveryEndsSocketOfDeadSession(t *testing.T) {
+	bus := events.NewLocal()
+	h := live.NewHub(bus, live.Limits{SocketsPerSession: 1, FeedsPerSocket: 1, Grace: time.Millisecond})
+	var dead atomic.Bool
+	h.CheckEvery(5*time.Millisecond, func(context.Context, *ent.Session) (bool, error) { return !dead.Load(), nil })
+	s := &ent.Session{ID: uuid.New(), UserID: uuid.New()}
+	ctx, err := h.Open(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if ctx.Err() != nil {
+		t.Fatal("a live session's socket ended")
+	}
+	dead.Store(true)
+	select {
+	case <-ctx.Done():
+		if !errors.Is(context.Cause(ctx), live.Ended) {
+			t.Errorf("cause = %v, want live.Ended", context.Cause(ctx))
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the socket of an ended session stayed open")
 	}
 }

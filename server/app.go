@@ -68,7 +68,13 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
-	m.Bus = events.NewLocal()
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	m.stop = stop
+	bus, err := m.bus(ctx, bg, db)
+	if err != nil {
+		m.abort()
+		return err
+	}
 	m.Hub = live.NewHub(m.Bus, live.Limits{
 		SocketsPerSession: wsSocketsPerSession,
 		FeedsPerSocket:    wsFeedsPerSocket,
@@ -81,7 +87,7 @@ func (m *Main) Start(ctx context.Context) error {
 	hasher := password.New(params, runtime.NumCPU(), 2*time.Second, m.Rand)
 	key, err := m.secretKey(db)
 	if err != nil {
-		db.Close()
+		m.abort()
 		return err
 	}
 	log := audit.New(m.Clock, m.Log)
@@ -89,7 +95,8 @@ func (m *Main) Start(ctx context.Context) error {
 		IdleTimeout: m.Config.IdleTimeout,
 		Lifetime:    m.Config.SessionLifetime,
 		RecentAuth:  m.Config.RecentAuth,
-	}, m.Clock, m.Rand, m.Bus, log, m.Log)
+	}, m.Clock, m.Rand, bus, log, m.Log)
+	m.Hub.CheckEvery(wsRecheck, m.Sessions.Alive)
 	tfCfg := twofactor.DefaultConfig()
 	tfCfg.Issuer = m.Config.Issuer
 	tfCfg.Throttle.Base, tfCfg.Throttle.Cap = m.Config.Lockout, m.Config.MaxLockout
@@ -107,12 +114,10 @@ func (m *Main) Start(ctx context.Context) error {
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
-		db.Close()
+		m.abort()
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.ln = ln
-	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
-	m.stop = stop
 	m.srv = &http.Server{
 		Handler:           m.routes(res),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -131,6 +136,38 @@ func (m *Main) Start(ctx context.Context) error {
 	}()
 	m.Log.Info("listening", "addr", ln.Addr().String(), "database", db.Dialect)
 	return nil
+}
+
+// bus is the in-process bus on SQLite, and on PostgreSQL one that also
+// carries events to and from the other instances on the database. Start
+// waits until that one listens, so no event after start-up is missed.
+func (m *Main) bus(ctx, bg context.Context, db *database.DB) (events.Bus, error) {
+	if db.Dialect != "postgres" {
+		m.Bus = events.NewLocal()
+		return m.Bus, nil
+	}
+	pg := events.NewPostgres(m.Config.DatabaseURL, db.Client, db.SQL, m.Log)
+	m.Bus = pg.Local
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		pg.Run(bg)
+	}()
+	select {
+	case <-pg.Ready():
+		return pg, nil
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("the PostgreSQL event listener did not start within 10 s")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// abort undoes a Start that failed half-way.
+func (m *Main) abort() {
+	m.stop()
+	m.wg.Wait()
+	m.DB.Close()
 }
 
 // URL is the server's base URL, e.g. http://127.0.0.1:41234.

@@ -26,6 +26,7 @@ const (
 	wsSocketsPerSession = 8
 	wsFeedsPerSocket    = 4
 	wsRevokeGrace       = 200 * time.Millisecond
+	wsRecheck           = time.Minute // backstop for a lost cross-instance event
 )
 
 // Close codes of graphql-transport-ws for a refused connection_init.

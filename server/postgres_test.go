@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/latchhq/latch/internal/pgtest"
 )
@@ -85,5 +86,35 @@ func TestPostgresParallelUseOfOneCode(t *testing.T) {
 		if got[""] != 1 || s.tfSessionCount(u.ID)-before != 1 {
 			t.Errorf("%s: %d of 20 parallel uses signed in (%v), want exactly 1", c.name, got[""], got)
 		}
+	}
+}
+
+// Two instances on one PostgreSQL database are one service: a login on one
+// reaches a socket on the other, and a revoke on one closes the revoked
+// session's socket on the other.
+func TestPostgresEventsCrossInstances(t *testing.T) {
+	db := withPostgres(t)
+	a, b := start(t, db), start(t, db) // both clocks stand at the same instant
+
+	me := a.wsSignUp("two@example.com", "")
+	ws := a.subscribeWS(me.Token, protoTransportWS)
+
+	tok, id := b.wsLogin(me.Email, wsUAFirefox)
+	if e := ws.eventOf("CREATED", id); e.Session.Browser != "Firefox 133" {
+		t.Errorf("CREATED from the other instance shows %q", e.Session.Browser)
+	}
+
+	// b revokes the watching session (a's socket).
+	d := b.must(`{ viewer { sessions { edges { node { id current } } } } }`, req{Token: tok})
+	var watching string
+	for _, e := range get(d, "viewer", "sessions", "edges").([]any) {
+		if get(e, "node", "current") == false {
+			watching = str(e, "node", "id")
+		}
+	}
+	b.must(wsRevokeQuery, req{Token: tok, Vars: map[string]any{"id": watching}})
+	ws.eventOf("REVOKED", watching)
+	if code, msgs := ws.closed(2 * time.Second); code < 0 || len(msgs) > 0 {
+		t.Errorf("socket on the other instance: close %d after %v", code, msgs)
 	}
 }

@@ -60,3 +60,16 @@ func (m *Manager) Get(ctx context.Context, s *ent.Session) (*ent.Session, error)
 	}
 	return fresh, nil
 }
+
+// Alive reports whether s is still live now (not revoked, not past its
+// deadline), reading it again; for long-lived connections.
+func (m *Manager) Alive(ctx context.Context, s *ent.Session) (bool, error) {
+	fresh, err := m.db.Session.Get(ctx, s.ID)
+	if ent.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check session: %w", err)
+	}
+	return m.live(fresh, m.clock.Now()), nil
+}
