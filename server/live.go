@@ -64,6 +64,7 @@ type wsTransport struct{ transport.Websocket }
 type wsState struct {
 	conn   transport.WebsocketConn // set by wsAccept
 	inited bool                    // set by wsInit: from then on gqlgen closes the socket itself
+	live   context.Context         // set by wsInit: the socket's live context (live.Hub.Open)
 }
 
 type wsStateKey struct{}
@@ -86,9 +87,39 @@ type wsAccept struct {
 func (a wsAccept) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
 	c, err := a.CoderWebsocketImplementation.Accept(w, r, o)
 	if st, ok := r.Context().Value(wsStateKey{}).(*wsState); ok && err == nil {
+		c = &sessionEndConn{WebsocketConn: c, st: st}
 		st.conn = c
 	}
 	return c, err
+}
+
+// sessionEndConn closes a socket whose own session ended with 4401 instead
+// of the 1000 gqlgen always uses for a cancelled context, so clients know
+// they are signed out and do not reconnect. It forwards the optional
+// interfaces the transport looks for (read limit, read deadline).
+type sessionEndConn struct {
+	transport.WebsocketConn
+	st *wsState
+}
+
+func (c *sessionEndConn) WriteClose(code int, msg string) error {
+	if lctx := c.st.live; code == transport.WebsocketCloseNormalClosure && lctx != nil && errors.Is(context.Cause(lctx), live.Ended) {
+		code, msg = closeUnauthorized, "session ended"
+	}
+	return c.WebsocketConn.WriteClose(code, msg)
+}
+
+func (c *sessionEndConn) SetReadLimit(n int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(n)
+	}
+}
+
+func (c *sessionEndConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
 }
 
 var (
@@ -132,6 +163,9 @@ func (m *Main) wsInit(ctx context.Context, p transport.InitPayload) (context.Con
 			return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, errors.New("service unavailable")
 		}
 		return transport.WithWebsocketCloseCode(ctx, closeUnauthorized), nil, errNoToken
+	}
+	if st, ok := ctx.Value(wsStateKey{}).(*wsState); ok {
+		st.live = lctx
 	}
 	return lctx, nil, nil
 }

@@ -115,15 +115,14 @@ func TestWSGraphQLWSLibraryClient(t *testing.T) {
 	if l.raw == "" || !strings.Contains(l.raw, `"closed"`) {
 		t.Fatalf("got %s after REVOKED; want the socket closed", l.raw)
 	}
-	if l.Closed != 1000 {
-		t.Errorf("closed with %d; want 1000", l.Closed)
+	if l.Closed != closeUnauthorized {
+		t.Errorf("closed with %d; want %d (signed out)", l.Closed, closeUnauthorized)
 	}
 	if d := time.Since(revokedAt); d > ownEnd {
 		t.Errorf("socket closed %s after the revoke; want within %s", d, ownEnd)
 	}
 
-	// graphql-ws retries once after a 1000 close while subscribed; the
-	// revoked token must not get back in. Then the client gives up.
+	// 4401 is fatal to graphql-ws: it must not get back in, and it gives up.
 	for l := range lines {
 		t.Logf("client: %s", l.raw)
 		if l.Connected || l.Event != nil {

@@ -109,8 +109,8 @@ func TestWSSocketEndsWithItsSession(t *testing.T) {
 			if d := time.Since(began); d > ownEnd {
 				t.Errorf("closed %s after the session ended; want within %s", d, ownEnd)
 			}
-			if code != 1000 {
-				t.Errorf("close code %d; want 1000", code)
+			if code != closeUnauthorized {
+				t.Errorf("close code %d; want %d (signed out)", code, closeUnauthorized)
 			}
 			for _, m := range msgs {
 				if m.Type == "complete" {
@@ -118,8 +118,8 @@ func TestWSSocketEndsWithItsSession(t *testing.T) {
 				}
 			}
 
-			if code, msgs := bare.closed(ownEnd); code != 1000 || len(msgs) != 0 {
-				t.Errorf("socket without a subscription: close code %d after %v; want 1000 after nothing", code, msgs)
+			if code, msgs := bare.closed(ownEnd); code != closeUnauthorized || len(msgs) != 0 {
+				t.Errorf("socket without a subscription: close code %d after %v; want %d after nothing", code, msgs, closeUnauthorized)
 			}
 
 			// The other session's socket hears of it and stays open.
@@ -164,8 +164,8 @@ func TestWSPasswordChangeEndsOtherSockets(t *testing.T) {
 
 	for ws, id := range others {
 		code, msgs := ws.closed(ownEnd)
-		if code != 1000 {
-			t.Errorf("socket of %s: close code %d; want 1000", id, code)
+		if code != closeUnauthorized {
+			t.Errorf("socket of %s: close code %d; want %d", id, code, closeUnauthorized)
 		}
 		told := false
 		for _, m := range msgs {

@@ -8,7 +8,7 @@
 //
 //	{"connected":true}
 //	{"event":{"kind":"CREATED","session":{...}}}
-//	{"closed":1000,"reason":"terminated"}
+//	{"closed":4401,"reason":"session ended"}
 //	{"error":...}   or   {"complete":true}
 //
 // and exits when the subscription ends: 0 after complete, 1 after an error.
