@@ -219,6 +219,9 @@ func (m *Main) SweepOnce(ctx context.Context) {
 			break
 		}
 	}
+	if _, err := m.Sessions.Prune(ctx, m.Clock.Now().Add(-m.Config.EventRetention), sweepBatch); err != nil {
+		m.Log.Warn("session prune failed", "error", err)
+	}
 	if _, err := m.TwoFactor.Sweep(ctx, sweepBatch); err != nil {
 		m.Log.Warn("challenge sweep failed", "error", err)
 	}

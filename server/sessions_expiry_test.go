@@ -110,3 +110,31 @@ func TestSweepBacklog(t *testing.T) {
 		t.Error("the sweep ended a live session")
 	}
 }
+
+// Ended sessions stay for the security log, then go once they are older
+// than its retention; live ones never do.
+func TestEndedSessionsPrunedAfterRetention(t *testing.T) {
+	s := start(t)
+	s.signUp("prune@example.com", req{})
+	old := s.login("prune@example.com", req{})
+	s.must(`mutation { logout }`, req{Token: old})
+	count := func() int {
+		n, err := s.DB.Client.Session.Query().Count(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	s.SweepOnce(context.Background())
+	if n := count(); n != 2 {
+		t.Fatalf("the ended session went before its retention: %d rows", n)
+	}
+	s.Clock.Advance(91 * 24 * time.Hour)
+	s.login("prune@example.com", req{}) // a live session, created now
+	s.SweepOnce(context.Background())
+	// The logged-out one is gone; the sign-up session expired in the sweep
+	// (past its lifetime) and stays; the new one stays.
+	if n := count(); n != 2 {
+		t.Errorf("after retention: %d rows, want 2", n)
+	}
+}

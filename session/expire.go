@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -52,4 +53,22 @@ func (m *Manager) Sweep(ctx context.Context, batch int) (int, error) {
 		return err
 	})
 	return n, err
+}
+
+// Prune deletes at most batch sessions that ended before cutoff and
+// returns how many; ended rows are kept until then for the security log,
+// which outlives them only by its own retention.
+func (m *Manager) Prune(ctx context.Context, cutoff time.Time, batch int) (int, error) {
+	ids, err := m.db.Session.Query().
+		Where(session.RevokedAtLT(cutoff)).
+		Limit(batch).
+		IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	n, err := m.db.Session.Delete().Where(session.IDIn(ids...)).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prune sessions: %w", err)
+	}
+	return n, nil
 }
