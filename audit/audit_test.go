@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,9 +16,9 @@ import (
 	"github.com/latchhq/latch/client"
 	"github.com/latchhq/latch/clock"
 	"github.com/latchhq/latch/cursor"
-	"github.com/latchhq/latch/database"
 	"github.com/latchhq/latch/ent"
 	"github.com/latchhq/latch/ent/securityevent"
+	"github.com/latchhq/latch/internal/dbtest"
 )
 
 type env struct {
@@ -33,11 +32,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := client.With(context.Background(), client.Meta{IP: "198.51.100.7", UserAgent: "curl/8.5.0"})
-	db, err := database.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "latch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := dbtest.Open(t, ctx)
 	clk := clock.NewManual(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 	logs := &strings.Builder{}
 	return &env{ctx: ctx, db: db.Client, clock: clk, log: audit.New(clk, slog.New(slog.NewJSONHandler(logs, nil))), logs: logs}
@@ -45,11 +40,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) user(t *testing.T) uuid.UUID {
 	t.Helper()
-	u, err := e.db.User.Create().SetEmail(uuid.NewString() + "@example.com").SetPasswordHash("x").SetCreatedAt(e.clock.Now()).Save(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.ID
+	return dbtest.User(t, e.ctx, e.db, e.clock.Now())
 }
 
 func (e *env) record(t *testing.T, u uuid.UUID, kind audit.Kind) {

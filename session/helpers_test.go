@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/latchhq/latch/database"
 	"github.com/latchhq/latch/ent"
 	"github.com/latchhq/latch/events"
+	"github.com/latchhq/latch/internal/dbtest"
 	"github.com/latchhq/latch/session"
 )
 
@@ -41,11 +41,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := client.With(context.Background(), client.Meta{IP: "192.0.2.1", UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"})
-	db, err := database.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "latch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := dbtest.Open(t, ctx)
 	clk := clock.NewManual(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 	bus := &recorder{db: db.Client}
 	log := slog.New(slog.DiscardHandler)
@@ -55,15 +51,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) user() uuid.UUID {
 	e.t.Helper()
-	u, err := e.db.User.Create().
-		SetEmail(uuid.NewString() + "@example.com").
-		SetPasswordHash("x").
-		SetCreatedAt(e.clock.Now()).
-		Save(e.ctx)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return u.ID
+	return dbtest.User(e.t, e.ctx, e.db, e.clock.Now())
 }
 
 // login creates a committed session for userID and returns it with its token.

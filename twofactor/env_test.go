@@ -6,7 +6,6 @@ import (
 	"encoding/base32"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/latchhq/latch/database"
 	"github.com/latchhq/latch/ent"
 	"github.com/latchhq/latch/events"
+	"github.com/latchhq/latch/internal/dbtest"
 	"github.com/latchhq/latch/seal"
 	"github.com/latchhq/latch/session"
 	"github.com/latchhq/latch/totp"
@@ -38,22 +38,12 @@ type env struct {
 	logs  *syncBuffer
 }
 
-// openMu serialises database.Open: its migration writes to ent/migrate's
-// package-level tables, so parallel Opens race.
-var openMu sync.Mutex
-
 const step = totp.Period * time.Second
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := client.With(context.Background(), client.Meta{IP: "192.0.2.7", UserAgent: "test-agent/1.0"})
-	openMu.Lock()
-	db, err := database.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "x.db"))
-	openMu.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := dbtest.Open(t, ctx)
 	key, err := seal.ParseKey(strings.Repeat("ab", seal.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -71,15 +61,7 @@ func newEnv(t *testing.T) *env {
 // user creates an account and returns its id.
 func (e *env) user() uuid.UUID {
 	e.t.Helper()
-	u, err := e.db.User.Create().
-		SetEmail(uuid.NewString() + "@example.com").
-		SetPasswordHash("x").
-		SetCreatedAt(e.clock.Now()).
-		Save(e.ctx)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return u.ID
+	return dbtest.User(e.t, e.ctx, e.db.Client, e.clock.Now())
 }
 
 // signedIn returns a context carrying a new (recent) session of userID.
