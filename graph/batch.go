@@ -39,16 +39,16 @@ func (OneSensitiveMutation) MutateOperationContext(_ context.Context, oc *graphq
 	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return nil
 	}
-	if countSensitive(oc.Operation.SelectionSet, 0) > 1 {
+	if countSensitive(oc.Operation.SelectionSet, map[string]bool{}) > 1 {
 		return gqlerror.Errorf("Send one sign-in or verification step per request.")
 	}
 	return nil
 }
 
-func countSensitive(ss ast.SelectionSet, level int) int {
-	if level > 4 { // fragments nest; root fields are never deeper than this
-		return 0
-	}
+// countSensitive counts the sensitive root fields, however deep inline
+// fragments nest them. A named fragment is counted once: spread twice, its
+// fields merge into one.
+func countSensitive(ss ast.SelectionSet, seen map[string]bool) int {
 	n := 0
 	for _, sel := range ss {
 		switch s := sel.(type) {
@@ -57,10 +57,11 @@ func countSensitive(ss ast.SelectionSet, level int) int {
 				n++
 			}
 		case *ast.InlineFragment:
-			n += countSensitive(s.SelectionSet, level+1)
+			n += countSensitive(s.SelectionSet, seen)
 		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				n += countSensitive(s.Definition.SelectionSet, level+1)
+			if s.Definition != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				n += countSensitive(s.Definition.SelectionSet, seen)
 			}
 		}
 	}

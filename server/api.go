@@ -36,8 +36,10 @@ func (m *Main) graphQL(res *graph.Resolver) http.Handler {
 	if m.Config.Playground {
 		srv.Use(extension.Introspection{})
 	}
+	// The shape limit first: it refuses fragment bombs in linear time,
+	// before the complexity walk would expand them.
+	srv.Use(graph.ShapeLimit{MaxDepth: m.Config.MaxDepth, MaxFields: m.Config.MaxComplexity})
 	srv.Use(extension.FixedComplexityLimit(m.Config.MaxComplexity))
-	srv.Use(graph.DepthLimit{Max: m.Config.MaxDepth})
 	srv.Use(graph.OneSensitiveMutation{})
 	srv.AroundOperations(subscriptionsOnly)
 	srv.AroundFields(graph.FieldErrors)
