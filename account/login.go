@@ -60,7 +60,8 @@ func (s *Service) Login(ctx context.Context, email, pw string) (*LoginResult, er
 // replaced by one with the current parameters.
 func (s *Service) checkPassword(ctx context.Context, email, pw string) (*ent.User, error) {
 	key := s.throttleKey(email)
-	if err := s.checkPasswordThrottle(ctx, key); err != nil {
+	undo, err := s.claimPasswordAttempt(ctx, key)
+	if err != nil {
 		return nil, err
 	}
 	addr, err := NormalizeEmail(email)
@@ -76,23 +77,19 @@ func (s *Service) checkPassword(ctx context.Context, email, pw string) (*ent.Use
 	}
 	if u == nil {
 		if err := s.hasher.VerifyDummy(ctx, pw); err != nil {
+			undo()
 			return nil, err
 		}
 		s.audit.Info(ctx, audit.LoginFailed, uuid.Nil, nil, slog.String("reason", "unknown email"))
-		if err := s.passwordFailed(ctx, key); err != nil {
-			return nil, err
-		}
 		return nil, invalidCredentials()
 	}
 	ok, rehash, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
 	if err != nil {
+		undo()
 		return nil, err
 	}
 	if !ok {
 		if err := s.audit.Record(ctx, s.db, u.ID, nil, audit.LoginFailed, slog.String("reason", "wrong password")); err != nil {
-			return nil, err
-		}
-		if err := s.passwordFailed(ctx, key); err != nil {
 			return nil, err
 		}
 		return nil, invalidCredentials()
@@ -111,15 +108,17 @@ func (s *Service) checkPassword(ctx context.Context, email, pw string) (*ent.Use
 // session cannot guess the password at leisure.
 func (s *Service) verifyOwn(ctx context.Context, u *ent.User, pw string) (bool, error) {
 	key := s.throttleKey(u.Email)
-	if err := s.checkPasswordThrottle(ctx, key); err != nil {
+	undo, err := s.claimPasswordAttempt(ctx, key)
+	if err != nil {
 		return false, err
 	}
 	ok, _, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
 	if err != nil {
+		undo()
 		return false, err
 	}
 	if !ok {
-		return false, s.passwordFailed(ctx, key)
+		return false, nil
 	}
 	return true, s.passwordSucceeded(ctx, key)
 }

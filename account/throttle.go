@@ -31,25 +31,20 @@ func (s *Service) throttleKey(email string) []byte {
 	return s.keyer.MAC("login-throttle", []byte(addr))
 }
 
-// checkPasswordThrottle refuses every password attempt on key, right or
-// wrong, during a cool-down. Unknown emails are throttled exactly like
-// known ones, so RATE_LIMITED tells nothing about which exist.
-func (s *Service) checkPasswordThrottle(ctx context.Context, key []byte) error {
-	row, err := s.db.LoginThrottle.Query().Where(loginthrottle.EmailHash(key)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load login throttle: %w", err)
-	}
-	return throttle.Check(row.LockedUntil, s.clock.Now(), "Too many failed sign-in attempts. Wait before trying again.")
-}
-
-// passwordFailed extends key's run of failures and its cool-down; the
-// increment is one upsert, so parallel failures all count.
-func (s *Service) passwordFailed(ctx context.Context, key []byte) error {
+// claimPasswordAttempt counts one attempt on key before the password is
+// looked at, in one transaction. The upsert takes the row's lock, so
+// attempts on one email queue here and parallel requests cannot all pass
+// before any failure is recorded. During a cool-down it returns
+// RATE_LIMITED and the count is rolled back: refused attempts do not
+// count. The attempt that brings the run to the threshold sets the
+// cool-down at once, so the attempts racing it are refused; a correct
+// password then clears it (passwordSucceeded). Unknown emails are
+// throttled exactly like known ones, so RATE_LIMITED tells nothing about
+// which exist. undo takes the count back for an attempt that never got to
+// the password (hashing busy).
+func (s *Service) claimPasswordAttempt(ctx context.Context, key []byte) (undo func(), err error) {
 	now := s.clock.Now()
-	return database.InTx(ctx, s.db, func(tx *ent.Tx) error {
+	err = database.InTx(ctx, s.db, func(tx *ent.Tx) error {
 		err := tx.LoginThrottle.Create().
 			SetEmailHash(key).
 			SetFailures(1).
@@ -61,17 +56,32 @@ func (s *Service) passwordFailed(ctx context.Context, key []byte) error {
 			}).
 			Exec(ctx)
 		if err != nil {
-			return fmt.Errorf("count password failure: %w", err)
+			return fmt.Errorf("count password attempt: %w", err)
 		}
 		row, err := tx.LoginThrottle.Query().Where(loginthrottle.EmailHash(key)).Only(ctx)
 		if err != nil {
-			return fmt.Errorf("count password failure: %w", err)
+			return fmt.Errorf("count password attempt: %w", err)
+		}
+		if err := throttle.Check(row.LockedUntil, now, "Too many failed sign-in attempts. Wait before trying again."); err != nil {
+			return err
 		}
 		if d := s.throttle.CoolDown(row.Failures); d > 0 {
 			return tx.LoginThrottle.UpdateOne(row).SetLockedUntil(now.Add(d)).Exec(ctx)
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		_, err := s.db.LoginThrottle.Update().
+			Where(loginthrottle.EmailHash(key), loginthrottle.FailuresGT(0)).
+			AddFailures(-1).
+			Save(context.WithoutCancel(ctx))
+		if err != nil {
+			s.log.WarnContext(ctx, "undo password attempt failed", "error", err)
+		}
+	}, nil
 }
 
 // passwordSucceeded ends key's run of failures.

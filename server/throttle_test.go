@@ -95,3 +95,35 @@ func TestOneSensitiveMutationPerRequest(t *testing.T) {
 		t.Fatalf("through a fragment: %s", r.Raw)
 	}
 }
+
+// Parallel wrong passwords cannot outrun the throttle: each attempt is
+// counted before its password is checked, so at most ten are checked
+// however many arrive at once.
+func TestParallelWrongPasswordsStopAtTen(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opts []serverOption
+	}{
+		{"sqlite", nil},
+		{"postgres", []serverOption{withPostgres(t)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := tfStart(t, c.opts...)
+			s.signUp("burst@example.com", req{})
+			rs := make([]*gqlResponse, 40)
+			tfParallel(len(rs), func(i int) {
+				rs[i] = s.tfPost(loginQuery, map[string]any{"e": "burst@example.com", "p": "wrong guess"})
+			})
+			got := map[string]int{}
+			for _, r := range rs {
+				got[r.Code()]++
+			}
+			if got["INVALID_CREDENTIALS"] != 10 || got["RATE_LIMITED"] != 30 {
+				t.Fatalf("40 parallel wrong passwords: %v; want 10 checked, 30 refused", got)
+			}
+			if r := s.gql(loginQuery, req{Vars: map[string]any{"e": "burst@example.com", "p": testPassword}}); r.Code() != "RATE_LIMITED" {
+				t.Fatalf("the right password during the cool-down: %s", r.Raw)
+			}
+		})
+	}
+}
