@@ -96,15 +96,14 @@ func (s *Service) passwordSucceeded(ctx context.Context, key []byte) error {
 // whose cool-down is over; a run of failures that old has ended.
 func (s *Service) SweepThrottle(ctx context.Context, batch int) (int, error) {
 	now := s.clock.Now()
-	ids, err := s.db.LoginThrottle.Query().
-		Where(
-			loginthrottle.UpdatedAtLT(now.Add(-24*time.Hour)),
-			loginthrottle.Or(loginthrottle.LockedUntilIsNil(), loginthrottle.LockedUntilLT(now)),
-		).
-		Limit(batch).
-		IDs(ctx)
+	ended := loginthrottle.And(
+		loginthrottle.UpdatedAtLT(now.Add(-24*time.Hour)),
+		loginthrottle.Or(loginthrottle.LockedUntilIsNil(), loginthrottle.LockedUntilLT(now)),
+	)
+	ids, err := s.db.LoginThrottle.Query().Where(ended).Limit(batch).IDs(ctx)
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	return s.db.LoginThrottle.Delete().Where(loginthrottle.IDIn(ids...)).Exec(ctx)
+	// The conditions again: a row that failed anew since the select stays.
+	return s.db.LoginThrottle.Delete().Where(loginthrottle.IDIn(ids...), ended).Exec(ctx)
 }

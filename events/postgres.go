@@ -112,10 +112,18 @@ func (p *Postgres) deliver(ctx context.Context, payload string) {
 	if err := json.Unmarshal([]byte(payload), &w); err != nil || w.Instance == p.id {
 		return
 	}
+	switch w.Kind {
+	case Created, Revoked, Expired:
+	default:
+		return // not ours: anyone who can connect can NOTIFY
+	}
 	s, err := p.db.Session.Get(ctx, w.Session)
 	if err != nil {
 		p.log.Warn("load notified session failed", slog.String("session_id", w.Session.String()), slog.Any("error", err))
 		return
+	}
+	if w.Kind != Created && s.RevokedAt == nil {
+		return // an end the database does not show did not happen
 	}
 	p.Local.Publish(ctx, SessionEvent{Kind: w.Kind, Session: s, At: w.At})
 }

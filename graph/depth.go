@@ -9,14 +9,22 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// ShapeLimit refuses operations nested deeper than MaxDepth fields or
-// expanding to more than MaxFields fields once fragments are spread. Both
-// are measured in one pass that remembers each fragment's result, so a
-// query built of fragments that spread each other twice (a kilobyte that
-// expands to millions of fields) costs no more to refuse than to read.
-// It must run before the complexity limit, whose own walk does not
-// remember fragments. Introspection is exempt: its shape is fixed by the
-// schema, and the playground needs it.
+// Introspection has its own bounds: its nesting is set by the type system
+// (the playground's standard query reaches about 13 levels), and one
+// operation needs only a few introspection roots.
+const (
+	introspectionDepth = 24
+	introspectionRoots = 4
+)
+
+// ShapeLimit refuses operations nested deeper than MaxDepth fields, or
+// expanding to more than MaxFields fields once fragments are spread, or
+// with too many or too deep introspection fields. Everything is measured
+// in one pass that remembers each fragment's result, so a query of
+// fragments that spread each other twice (a kilobyte that expands to
+// millions of fields) costs no more to refuse than to read. It must run
+// before the complexity limit, whose own walk does not remember fragments
+// and does not count introspection at all.
 type ShapeLimit struct {
 	MaxDepth  int
 	MaxFields int
@@ -34,60 +42,85 @@ func (l ShapeLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if oc.Operation == nil {
 		return nil
 	}
-	m := measurer{frags: map[string]shape{}, cap: l.MaxFields + 1}
-	s := m.selections(oc.Operation.SelectionSet)
-	if s.depth > l.MaxDepth {
+	m := measurer{frags: map[fragKey]shape{}, cap: l.MaxFields + 1}
+	s := m.selections(oc.Operation.SelectionSet, false)
+	switch {
+	case s.depth > l.MaxDepth:
 		return gqlerror.Errorf("This query is nested too deeply (the limit is %d levels).", l.MaxDepth)
-	}
-	if s.fields > l.MaxFields {
+	case s.fields > l.MaxFields:
 		return gqlerror.Errorf("This query asks for too many fields (the limit is %d).", l.MaxFields)
+	case s.roots > introspectionRoots || s.introDepth > introspectionDepth:
+		return gqlerror.Errorf("This query asks for too much introspection.")
 	}
 	return nil
 }
 
-// shape is what a selection set amounts to: its deepest nesting and how
-// many fields it expands to (saturating at the cap).
-type shape struct{ depth, fields int }
+// shape is what a selection set amounts to. depth counts ordinary fields,
+// introDepth fields inside __schema and __type; fields and roots (how many
+// __schema and __type fields) saturate at the cap.
+type shape struct{ depth, introDepth, fields, roots int }
+
+type fragKey struct {
+	name  string
+	intro bool
+}
 
 type measurer struct {
-	frags map[string]shape
+	frags map[fragKey]shape
 	cap   int
 }
 
-func (m *measurer) selections(ss ast.SelectionSet) shape {
+func (m *measurer) selections(ss ast.SelectionSet, intro bool) shape {
 	var out shape
 	for _, sel := range ss {
 		var s shape
 		switch v := sel.(type) {
 		case *ast.Field:
-			if strings.HasPrefix(v.Name, "__") {
-				continue
-			}
-			s = m.selections(v.SelectionSet)
-			s.depth++
-			s.fields = m.add(s.fields, 1)
+			s = m.field(v, intro)
 		case *ast.InlineFragment:
-			s = m.selections(v.SelectionSet)
+			s = m.selections(v.SelectionSet, intro)
 		case *ast.FragmentSpread:
-			s = m.fragment(v)
+			s = m.fragment(v, intro)
 		}
 		out.depth = max(out.depth, s.depth)
+		out.introDepth = max(out.introDepth, s.introDepth)
 		out.fields = m.add(out.fields, s.fields)
+		out.roots = m.add(out.roots, s.roots)
 	}
 	return out
 }
 
-// fragment measures a named fragment once; validation has already refused
-// cycles, so the recursion ends.
-func (m *measurer) fragment(f *ast.FragmentSpread) shape {
+func (m *measurer) field(f *ast.Field, intro bool) shape {
+	if f.Name == "__typename" {
+		return shape{fields: 1}
+	}
+	root := !intro && strings.HasPrefix(f.Name, "__")
+	s := m.selections(f.SelectionSet, intro || root)
+	s.fields = m.add(s.fields, 1)
+	switch {
+	case root:
+		s.introDepth++
+		s.roots = m.add(s.roots, 1)
+	case intro:
+		s.introDepth++
+	default:
+		s.depth++
+	}
+	return s
+}
+
+// fragment measures a named fragment once per context; validation has
+// already refused cycles, so the recursion ends.
+func (m *measurer) fragment(f *ast.FragmentSpread, intro bool) shape {
 	if f.Definition == nil {
 		return shape{}
 	}
-	if s, ok := m.frags[f.Name]; ok {
+	k := fragKey{f.Name, intro}
+	if s, ok := m.frags[k]; ok {
 		return s
 	}
-	s := m.selections(f.Definition.SelectionSet)
-	m.frags[f.Name] = s
+	s := m.selections(f.Definition.SelectionSet, intro)
+	m.frags[k] = s
 	return s
 }
 

@@ -118,3 +118,25 @@ func TestPostgresEventsCrossInstances(t *testing.T) {
 		t.Errorf("socket on the other instance: close %d after %v", code, msgs)
 	}
 }
+
+// A notification is only a hint: one that claims a live session ended, or
+// that is not ours at all, changes nothing and closes no socket.
+func TestPostgresForgedNotificationIgnored(t *testing.T) {
+	db := withPostgres(t)
+	a := start(t, db)
+	me := a.wsSignUp("forge@example.com", "")
+	ws := a.subscribeWS(me.Token, protoTransportWS)
+	for _, payload := range []string{
+		`{"i":"elsewhere","k":"REVOKED","s":"` + me.SessionID + `","t":"2026-12-01T12:00:00Z"}`,
+		`{"i":"elsewhere","k":"DELETED","s":"` + me.SessionID + `"}`,
+		`not json`,
+	} {
+		if _, err := a.DB.SQL.Exec("SELECT pg_notify('latch_session_events', $1)", payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws.quiet(300 * time.Millisecond)
+	if !a.isSignedInWS(me.Token) {
+		t.Error("the session no longer works")
+	}
+}
