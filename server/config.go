@@ -30,6 +30,9 @@ type Config struct {
 	EventRetention  time.Duration
 	SweepInterval   time.Duration
 	ShutdownTimeout time.Duration
+	// WSWriteTimeout bounds each websocket write: a client that takes no
+	// message for this long is disconnected.
+	WSWriteTimeout time.Duration
 	// SecretKey seals TOTP seeds and recovery codes; empty means a key file
 	// beside the SQLite database.
 	SecretKey  string
@@ -74,6 +77,7 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.MaxLockout, "max-lockout", time.Hour, "longest such cool-down")
 	fs.IntVar(&c.IPAttempts, "ip-attempts", 60, "sign-up, login and code attempts allowed per client address per minute (0: no limit)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests get on shutdown")
+	fs.DurationVar(&c.WSWriteTimeout, "ws-write-timeout", 10*time.Second, "close a websocket whose client has not taken a message within this long (stopped reading, or reads too slowly)")
 
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -130,6 +134,9 @@ func (c Config) validate() error {
 	case c.ShutdownTimeout <= 0:
 		// Zero would make every shutdown fail at once, so never exit 0.
 		return fmt.Errorf("invalid --shutdown-timeout %s: must be positive", c.ShutdownTimeout)
+	case c.WSWriteTimeout <= 0:
+		// Zero would close every socket at its first write.
+		return fmt.Errorf("invalid --ws-write-timeout %s: must be positive", c.WSWriteTimeout)
 	}
 	// An empty address would listen on every interface at a random port.
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -41,9 +45,13 @@ func (m *Main) websocket() wsTransport {
 	return wsTransport{transport.Websocket{
 		// The Origin check is allowOrigin's (before the upgrade); the
 		// library's own check is kept as a second line with the same hosts.
-		Implementation: wsAccept{transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
-			OriginPatterns: originHosts(m.Config.AllowedOrigins),
-		}}},
+		Implementation: wsAccept{
+			CoderWebsocketImplementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
+				OriginPatterns: originHosts(m.Config.AllowedOrigins),
+			}},
+			writeTimeout: m.Config.WSWriteTimeout,
+			log:          m.Log,
+		},
 		InitFunc:              m.wsInit,
 		InitTimeout:           wsInitTimeout,
 		KeepAlivePingInterval: wsKeepAlive,
@@ -79,48 +87,123 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 }
 
-// wsAccept records the accepted socket for wsTransport.
+// wsAccept wraps every accepted socket in a liveConn and records it for
+// wsTransport.
 type wsAccept struct {
 	transport.CoderWebsocketImplementation
+	writeTimeout time.Duration // > 0
+	log          *slog.Logger  // nil: no log
 }
 
 func (a wsAccept) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	c, err := a.CoderWebsocketImplementation.Accept(w, r, o)
-	if st, ok := r.Context().Value(wsStateKey{}).(*wsState); ok && err == nil {
-		c = &sessionEndConn{WebsocketConn: c, st: st}
-		st.conn = c
+	hw := &hijackWatch{ResponseWriter: w}
+	c, err := a.CoderWebsocketImplementation.Accept(hw, r, o)
+	if err != nil {
+		return c, err
 	}
-	return c, err
+	st, _ := r.Context().Value(wsStateKey{}).(*wsState)
+	lc := &liveConn{WebsocketConn: c, st: st, raw: hw.conn, writeTimeout: a.writeTimeout, log: a.log}
+	if st != nil {
+		st.conn = lc
+	}
+	return lc, nil
 }
 
-// sessionEndConn closes a socket whose own session ended with 4401 instead
-// of the 1000 gqlgen always uses for a cancelled context, so clients know
-// they are signed out and do not reconnect. It forwards the optional
-// interfaces the transport looks for (read limit, read deadline).
-type sessionEndConn struct {
+// errWriteTimeout is what a write returns that did not finish within
+// --ws-write-timeout; the connection is closed by then.
+var errWriteTimeout = errors.New("websocket write timed out: connection closed")
+
+// liveConn is a server socket as gqlgen sees it, with two jobs:
+//
+//   - Every write has a deadline. gqlgen's adapter (v0.17.98) writes with
+//     no timeout while holding the connection's mutex, so a client that
+//     stops reading would block a write for good once its TCP window is
+//     full, and gqlgen's close, which waits for that mutex, with it: the
+//     socket and its goroutines would stay until the process exits. A
+//     write still running after writeTimeout closes the connection, which
+//     ends it with an error.
+//   - A socket whose own session ended closes with 4401 instead of the 1000
+//     gqlgen always uses for a cancelled context, so clients know they are
+//     signed out and do not reconnect.
+//
+// It forwards the optional interfaces the transport looks for (read limit,
+// read deadline).
+type liveConn struct {
 	transport.WebsocketConn
-	st *wsState
+	st           *wsState // nil outside wsTransport
+	raw          net.Conn // the hijacked connection under the websocket; nil if unknown
+	writeTimeout time.Duration
+	log          *slog.Logger
+	timedOut     sync.Once
 }
 
-func (c *sessionEndConn) WriteClose(code int, msg string) error {
-	if lctx := c.st.live; code == transport.WebsocketCloseNormalClosure && lctx != nil && errors.Is(context.Cause(lctx), live.Ended) {
-		code, msg = closeUnauthorized, "session ended"
+func (c *liveConn) WriteJSON(v any) error {
+	// A timer per write, not a goroutine: its function runs only when the
+	// write is late.
+	t := time.AfterFunc(c.writeTimeout, c.writeTimedOut)
+	err := c.WebsocketConn.WriteJSON(v)
+	if !t.Stop() {
+		return errors.Join(errWriteTimeout, err)
+	}
+	return err
+}
+
+// writeTimedOut closes the connection under a late write, which ends it.
+func (c *liveConn) writeTimedOut() {
+	c.timedOut.Do(func() {
+		if c.log != nil {
+			c.log.Info("closing a websocket whose client takes no messages", "write_timeout", c.writeTimeout.String())
+		}
+		// CloseNow, which unblocks the write, unless gqlgen's close
+		// handshake already started: then the adapter leaves the
+		// connection to the handshake, whose own timeout would release
+		// the write only seconds later. Closing the hijacked connection
+		// ends the write (and the handshake, which cannot get its close
+		// frame past it anyway) now.
+		_ = c.WebsocketConn.Close()
+		if c.raw != nil {
+			_ = c.raw.Close()
+		}
+	})
+}
+
+func (c *liveConn) WriteClose(code int, msg string) error {
+	if c.st != nil && code == transport.WebsocketCloseNormalClosure {
+		if lctx := c.st.live; lctx != nil && errors.Is(context.Cause(lctx), live.Ended) {
+			code, msg = closeUnauthorized, "session ended"
+		}
 	}
 	return c.WebsocketConn.WriteClose(code, msg)
 }
 
-func (c *sessionEndConn) SetReadLimit(n int64) {
+func (c *liveConn) SetReadLimit(n int64) {
 	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
 		l.SetReadLimit(n)
 	}
 }
 
-func (c *sessionEndConn) SetReadDeadline(t time.Time) error {
+func (c *liveConn) SetReadDeadline(t time.Time) error {
 	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
 		return d.SetReadDeadline(t)
 	}
 	return nil
 }
+
+// hijackWatch hands the websocket library the response writer and keeps
+// the connection it hijacks, so liveConn can close it.
+type hijackWatch struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = c
+	return c, rw, err
+}
+
+// Unwrap lets http.ResponseController reach the writer beneath.
+func (h *hijackWatch) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 var (
 	errNoToken       = errors.New("not signed in: send {\"authorization\": \"Bearer <token>\"} in connection_init")
