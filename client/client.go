@@ -8,8 +8,6 @@ import "context"
 type Meta struct {
 	IP        string
 	UserAgent string
-	// Origin is the browser origin of a cookie-authenticated request, if any.
-	Origin string
 }
 
 type metaKey struct{}

@@ -52,8 +52,11 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				}
 			}
 			out.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
-		case ge != nil && isInputPath(ge.Path):
-			// An argument of the wrong type; gqlgen's text names Go types.
+		case ge != nil && len(ge.Path) > 0:
+			// An argument of the wrong type: gqlgen wraps the coercion error
+			// on the argument's path, and its text names Go types. (Resolver
+			// errors never get here without being an *apperr.Error: see
+			// FieldErrors.)
 			fill(out, apperr.Input(lastField(ge.Path), "This value has the wrong type."))
 		default:
 			logInternal(ctx, log, err)
@@ -74,12 +77,6 @@ func fill(out *gqlerror.Error, ae *apperr.Error) {
 	}
 	out.Extensions = ext
 }
-
-// isInputPath reports whether an error path points into an argument; gqlgen
-// puts argument errors on paths that end in the argument's name, while
-// resolver errors never reach here without being an *apperr.Error (see
-// FieldErrors).
-func isInputPath(p ast.Path) bool { return len(p) > 0 }
 
 func isVariablePath(p ast.Path) bool {
 	if len(p) < 2 {

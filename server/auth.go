@@ -18,7 +18,6 @@ func (m *Main) withClient(next http.Handler) http.Handler {
 		meta := client.Meta{
 			IP:        clientIP(r, m.Config.TrustedProxies),
 			UserAgent: agent.Clean(r.UserAgent()),
-			Origin:    r.Header.Get("Origin"),
 		}
 		next.ServeHTTP(w, r.WithContext(client.With(r.Context(), meta)))
 	})

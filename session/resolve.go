@@ -52,15 +52,6 @@ func (m *Manager) Resolve(ctx context.Context, plain string) (*ent.Session, erro
 	return s, nil
 }
 
-// Get reloads the caller's own session by id (after a change to it).
-func (m *Manager) Get(ctx context.Context, s *ent.Session) (*ent.Session, error) {
-	fresh, err := m.db.Session.Get(ctx, s.ID)
-	if err != nil {
-		return nil, fmt.Errorf("reload session: %w", err)
-	}
-	return fresh, nil
-}
-
 // Alive reports whether s is still live now (not revoked, not past its
 // deadline), reading it again; for long-lived connections.
 func (m *Manager) Alive(ctx context.Context, s *ent.Session) (bool, error) {

@@ -28,7 +28,7 @@ func TestRevokeRefuses(t *testing.T) {
 	if err := e.db.Session.UpdateOneID(idle.ID).SetLastSeenAt(idle.LastSeenAt).Exec(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	fresh, _ := e.m.Get(e.ctx, cur)
+	fresh, _ := e.db.Session.Get(e.ctx, cur.ID)
 
 	tests := []struct {
 		name string
@@ -98,7 +98,7 @@ func TestRevokeOthersCountsLiveSessions(t *testing.T) {
 	e.clock.Advance(testConfig.IdleTimeout / 2) // stale is past its idle timeout, not yet swept
 	a, _ := e.login(u)
 	b, _ := e.login(u)
-	fresh, err := e.m.Get(e.ctx, cur)
+	fresh, err := e.db.Session.Get(e.ctx, cur.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
