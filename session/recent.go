@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/latchhq/latch/apperr"
 	"github.com/latchhq/latch/ent"
@@ -28,16 +27,10 @@ func (m *Manager) RequireRecent(ctx context.Context) (*ent.Session, error) {
 // reauthentication) and adds method to its methods when new. It returns
 // UNAUTHENTICATED when s was ended meanwhile.
 func (m *Manager) Refresh(ctx context.Context, tx *ent.Tx, s *ent.Session, methods ...string) (*ent.Session, error) {
-	have := append([]string(nil), s.Methods...)
-	for _, mm := range methods {
-		if !slices.Contains(have, mm) {
-			have = append(have, mm)
-		}
-	}
 	up, err := tx.Session.UpdateOneID(s.ID).
 		Where(session.RevokedAtIsNil()).
 		SetAuthenticatedAt(m.clock.Now()).
-		SetMethods(have).
+		SetMethods(withMethods(s.Methods, methods)).
 		Save(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.SignedOut() // revoked while this request ran
